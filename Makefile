@@ -1,0 +1,65 @@
+# Two commands set everything up on a fresh machine (Python >= 3.11 and make):
+#   make serve   -> .venv with the site's packages, stale figures rebuilt, site on 127.0.0.1:8000
+#   make test    -> .venv with the test packages too, then the whole test suite
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip install --disable-pip-version-check
+# Set REFERENCE=0 to skip installing torch (the reference implementation of the tests,
+# a large download on machines that do not have it). CI always installs it.
+REFERENCE ?= 1
+comma := ,
+TEST_EXTRAS := test$(if $(filter 1,$(REFERENCE)),$(comma)reference)
+export NO_MKDOCS_2_WARNING := 1
+export PYTHONHASHSEED := 0
+
+.PHONY: serve test build figures bench lint format clean help
+
+help:
+	@echo "make serve   - set up .venv, rebuild stale figures, serve the site on http://127.0.0.1:8000"
+	@echo "make test    - set up .venv (with test packages) and run the whole test suite"
+	@echo "make build   - build the site into site/ (mkdocs build --strict)"
+	@echo "make figures - rebuild every figure (python -m scripts.figures)"
+	@echo "make bench   - run the speed benchmarks against torch"
+	@echo "make lint    - ruff check and format check"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is needed; set PYTHON=/path/to/python3.11")'
+	$(PYTHON) -m venv $(VENV)
+
+# The stamps record which extras are installed; they are redone when pyproject.toml changes.
+$(VENV)/.docs: pyproject.toml | $(BIN)/python
+	$(PIP) -e '.[docs]'
+	touch $@
+
+$(VENV)/.test-$(REFERENCE): pyproject.toml | $(BIN)/python
+	$(PIP) -e '.[$(TEST_EXTRAS)]'
+	touch $@ $(VENV)/.docs
+
+serve: $(VENV)/.docs
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+
+build: $(VENV)/.docs
+	$(BIN)/mkdocs build --strict
+
+figures: $(VENV)/.docs
+	$(BIN)/python -m scripts.figures
+
+test: $(VENV)/.test-$(REFERENCE)
+	$(BIN)/python -m pytest --codeblocks tests docs
+
+bench: $(VENV)/.test-1
+	$(BIN)/python scripts/bench_optimizers.py
+	$(BIN)/python scripts/bench_training.py
+
+lint: $(VENV)/.test-$(REFERENCE)
+	$(BIN)/ruff check optimizers scripts tests
+	$(BIN)/ruff format --check optimizers scripts tests
+
+format: $(VENV)/.test-$(REFERENCE)
+	$(BIN)/ruff check --fix optimizers scripts tests
+	$(BIN)/ruff format optimizers scripts tests
+
+clean:
+	rm -rf site .cache docs/figures

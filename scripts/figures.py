@@ -1,0 +1,262 @@
+"""Build the book's figures: ``python -m scripts.figures [NAME ...] [--list] [--stale] [-j N]``.
+
+Every figure is a function in a ``scripts/fig_<chapter>.py`` module, registered with the
+:func:`figure` decorator under the file name it produces in ``docs/figures/``::
+
+    @figure("sgd-zigzag.svg")
+    def zigzag():
+        fig, ax = plt.subplots()
+        ...
+        return fig          # saved here, deterministically and atomically
+
+A function may instead take the output path as its argument and write the file itself
+(animations do), returning None.
+
+A figure is *stale* when its file is missing or when the content hash of what made it changed:
+its script module, this file, the style below, every source file of the ``optimizers``
+package, and the matplotlib and numpy versions. The hashes live in ``.cache/figures/``.
+The MkDocs hook ``scripts/hooks/figures.py`` runs ``--stale`` before every build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib
+import json
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT_DIR = ROOT / "docs" / "figures"
+STAMP_DIR = ROOT / ".cache" / "figures"
+SCRIPTS = ROOT / "scripts"
+PACKAGE = ROOT / "optimizers"
+
+# One look for every figure. Colours are the matplotlib defaults; the fixed hash salt and the
+# missing date make SVG output byte-identical from run to run.
+STYLE = {
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "savefig.bbox": "tight",
+    "font.size": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": False,
+    "legend.frameon": False,
+    "svg.hashsalt": "optimization-for-deep-learning",
+    "svg.fonttype": "path",
+    "image.cmap": "viridis",
+}
+METADATA = {
+    ".svg": {"Date": None, "Creator": None},
+    ".png": {"Software": None},
+    ".pdf": {"CreationDate": None, "Producer": None, "Creator": None},
+}
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str  # the output file name, e.g. "sgd-zigzag.svg"
+    module: str  # e.g. "scripts.fig_sgd"
+    function: Callable
+
+    @property
+    def path(self) -> Path:
+        return OUT_DIR / self.name
+
+    @property
+    def script(self) -> Path:
+        return ROOT / (self.module.replace(".", "/") + ".py")
+
+
+REGISTRY: dict[str, Figure] = {}
+
+
+def figure(name: str) -> Callable[[Callable], Callable]:
+    """Register the decorated function as the maker of ``docs/figures/<name>``."""
+    if Path(name).suffix not in (".svg", ".png", ".gif"):
+        raise ValueError(f"figure {name!r}: the file must end in .svg, .png or .gif")
+
+    def register(function: Callable) -> Callable:
+        if name in REGISTRY and REGISTRY[name].function.__qualname__ != function.__qualname__:
+            raise ValueError(f"figure {name!r} is registered twice")
+        REGISTRY[name] = Figure(name, function.__module__, function)
+        return function
+
+    return register
+
+
+def discover() -> dict[str, Figure]:
+    """Import every ``scripts/fig_*.py`` module so that its figures register themselves."""
+    for script in sorted(SCRIPTS.glob("fig_*.py")):
+        importlib.import_module(f"scripts.{script.stem}")
+    return dict(sorted(REGISTRY.items()))
+
+
+def _hash_files(paths) -> str:
+    h = hashlib.sha256()
+    for p in sorted(paths):
+        h.update(p.relative_to(ROOT).as_posix().encode())
+        h.update(b"\0")
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def fingerprint(fig: Figure) -> str:
+    """Content hash of everything the figure depends on (no timestamps)."""
+    import matplotlib
+    import numpy
+
+    common = sorted(PACKAGE.rglob("*.py")) + [Path(__file__).resolve()]
+    h = hashlib.sha256()
+    h.update(_hash_files([*common, fig.script]).encode())
+    h.update(f"{fig.name}|{matplotlib.__version__}|{numpy.__version__}".encode())
+    return h.hexdigest()
+
+
+def _stamp_path(fig: Figure) -> Path:
+    return STAMP_DIR / (fig.name + ".json")
+
+
+def is_stale(fig: Figure) -> bool:
+    stamp = _stamp_path(fig)
+    if not fig.path.exists() or not stamp.exists():
+        return True
+    try:
+        return json.loads(stamp.read_text())["fingerprint"] != fingerprint(fig)
+    except (ValueError, KeyError):
+        return True
+
+
+def _atomic_target(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def save(fig, path: Path) -> None:
+    """Save a matplotlib figure deterministically; write to a temporary file, then rename."""
+    import matplotlib.pyplot as plt
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _atomic_target(path)
+    try:
+        fig.savefig(tmp, format=path.suffix[1:], metadata=METADATA.get(path.suffix))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+        plt.close(fig)
+
+
+def build_one(name: str) -> tuple[str, float]:
+    """Make one figure (in this process) and record its fingerprint. Returns (name, seconds)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figures = discover()
+    fig = figures[name]
+    start = time.perf_counter()
+    with plt.rc_context(STYLE):
+        if fig.function.__code__.co_argcount == 1:
+            tmp = _atomic_target(fig.path)
+            fig.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                fig.function(tmp)
+                os.replace(tmp, fig.path)
+            finally:
+                tmp.unlink(missing_ok=True)
+        else:
+            result = fig.function()
+            if result is None:
+                raise RuntimeError(f"figure {name}: the function returned no matplotlib figure")
+            save(result, fig.path)
+    STAMP_DIR.mkdir(parents=True, exist_ok=True)
+    stamp = _stamp_path(fig)
+    tmp = _atomic_target(stamp)
+    tmp.write_text(json.dumps({"fingerprint": fingerprint(fig), "script": fig.module}))
+    os.replace(tmp, stamp)
+    return name, time.perf_counter() - start
+
+
+def build(names: list[str], jobs: int = 1, progress: bool = True) -> dict[str, float]:
+    """Build the named figures, ``jobs`` at a time, with a progress bar. Returns seconds each."""
+    from tqdm import tqdm
+
+    timings: dict[str, float] = {}
+    bar = tqdm(total=len(names), desc="figures", unit="fig", disable=not progress)
+    failures = []
+    try:
+        if jobs <= 1 or len(names) <= 1:
+            for name in names:
+                bar.set_postfix_str(name)
+                try:
+                    timings[name] = build_one(name)[1]
+                except Exception:
+                    failures.append((name, traceback.format_exc()))
+                bar.update()
+        else:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                futures = {pool.submit(build_one, name): name for name in names}
+                for future in as_completed(futures):
+                    name = futures[future]
+                    try:
+                        timings[name] = future.result()[1]
+                    except Exception:
+                        failures.append((name, traceback.format_exc()))
+                    bar.set_postfix_str(name)
+                    bar.update()
+    finally:
+        bar.close()
+    if failures:
+        for name, tb in failures:
+            print(f"\nfigure {name} failed:\n{tb}", file=sys.stderr)
+        raise SystemExit(f"{len(failures)} figure(s) failed: {', '.join(n for n, _ in failures)}")
+    return timings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.figures", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("names", nargs="*", help="figure file names (default: all)")
+    parser.add_argument("--list", action="store_true", help="list figures and whether stale")
+    parser.add_argument("--stale", action="store_true", help="build only stale figures")
+    parser.add_argument("-j", "--jobs", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+
+    figures = discover()
+    unknown = [n for n in args.names if n not in figures]
+    if unknown:
+        parser.error(f"unknown figure(s): {', '.join(unknown)} (see --list)")
+    if args.list:
+        for name, fig in figures.items():
+            state = "stale" if is_stale(fig) else "ok"
+            print(f"{name:40s} {fig.module:28s} {state}")
+        return 0
+    names = args.names or list(figures)
+    if args.stale:
+        names = [n for n in names if is_stale(figures[n])]
+    if not names:
+        if not args.quiet:
+            print("figures: nothing to do")
+        return 0
+    start = time.perf_counter()
+    timings = build(names, jobs=args.jobs, progress=not args.quiet)
+    slowest = sorted(timings.items(), key=lambda kv: -kv[1])[:5]
+    print(
+        f"figures: built {len(timings)} in {time.perf_counter() - start:.1f} s; slowest: "
+        + ", ".join(f"{n} {s:.1f} s" for n, s in slowest)
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
