@@ -181,11 +181,28 @@ def multistep(lr0: float, milestones: Sequence[int], gamma: float = 0.1) -> Sche
 
 
 # --8<-- [start:cosine]
+def _annealed(lr0: float, lr_min: float, t: float, T: int) -> float:
+    """``lr_min + (lr0 - lr_min) * (1 + cos(pi * t / T)) / 2`` for ``0 <= t <= T``.
+
+    This is torch's formula, rounded as torch rounds it; the ends are returned exactly (the
+    formula itself can miss ``lr0`` by a rounding error at ``t = 0``), so the result stays in
+    ``[lr_min, lr0]``. Past ``T`` it stays at ``lr_min``.
+    """
+    if t <= 0:
+        return lr0
+    if t >= T:
+        return lr_min
+    return lr_min + (lr0 - lr_min) * (1.0 + math.cos(math.pi * t / T)) / 2.0
+
+
 def cosine(lr0: float, T: int, lr_min: float = 0.0) -> Schedule:
     """Cosine annealing from ``lr0`` down to ``lr_min`` over ``T`` steps.
 
     ``lr(t) = lr_min + (lr0 - lr_min) * (1 + cos(pi * t / T)) / 2`` for ``t <= T`` and
     ``lr(t) = lr_min`` after that (Loshchilov & Hutter, 2017, one cycle without restarts).
+
+    With ``lr_min = 0`` the learning rate is exactly 0 from ``t = T`` on, which the book's
+    optimizers refuse: schedule ``T`` updates (``t = 0 .. T-1``) or give ``lr_min > 0``.
 
     torch: ``CosineAnnealingLR(opt, T_max=T, eta_min=lr_min)`` for ``t <= T``. Past ``T``
     torch's learning rate follows the cosine back up (a period of ``2 T``); ours stays at
@@ -196,8 +213,7 @@ def cosine(lr0: float, T: int, lr_min: float = 0.0) -> Schedule:
     lr_min = _lr_min(lr_min, lr0)
 
     def schedule(t: float) -> float:
-        t = min(_step_count(t), T)
-        return lr_min + (lr0 - lr_min) * (1.0 + math.cos(math.pi * t / T)) / 2.0
+        return _annealed(lr0, lr_min, _step_count(t), T)
 
     return schedule
 
@@ -230,7 +246,7 @@ def warm_restarts(lr0: float, T_0: int, T_mult: int = 1, lr_min: float = 0.0) ->
                 break
             t_cur -= T_i
             T_i *= T_mult
-        return lr_min + (lr0 - lr_min) * (1.0 + math.cos(math.pi * t_cur / T_i)) / 2.0
+        return _annealed(lr0, lr_min, t_cur, T_i)
 
     return schedule
 
@@ -271,11 +287,11 @@ def linear_warmup(
     ``lr(t) = schedule(t - warmup_steps)``: the schedule starts after the warmup, not under it.
     (Goyal et al., 2017, use a gradual warmup for large mini-batches.)
 
-    ``0 <= start_factor <= 1``; the default 1/3 is torch's.
+    ``0 < start_factor <= 1`` (as in torch; the default 1/3 is torch's too): a first step
+    with lr = 0 would do nothing, and the book's optimizers refuse lr = 0.
 
     torch: ``SequentialLR(opt, [LinearLR(opt, start_factor, total_iters=warmup_steps), main],
-    milestones=[warmup_steps])``, or ``LinearLR`` alone for a constant lr (torch requires
-    ``start_factor > 0``).
+    milestones=[warmup_steps])``, or ``LinearLR`` alone for a constant lr.
     """
     if callable(schedule_or_lr):
         after = schedule_or_lr
@@ -287,8 +303,8 @@ def linear_warmup(
             return base
 
     warmup_steps = _positive_int("warmup_steps", warmup_steps)
-    if not isinstance(start_factor, Real) or not 0 <= start_factor <= 1:
-        raise ValueError(f"start_factor must be in [0, 1], got {start_factor!r}")
+    if not isinstance(start_factor, Real) or not 0 < start_factor <= 1:
+        raise ValueError(f"start_factor must be in (0, 1], got {start_factor!r}")
     start_factor = float(start_factor)
 
     def schedule(t: float) -> float:
