@@ -47,6 +47,7 @@ figures: $(VENV)/.docs
 	$(BIN)/python -m scripts.figures
 
 test: $(VENV)/.test-$(REFERENCE)
+	bash scripts/check_chromium.sh
 	$(BIN)/python -m pytest --codeblocks tests docs
 
 bench: $(VENV)/.test-1

@@ -13,9 +13,12 @@ A function may instead take the output path as its argument and write the file i
 (animations do), returning None.
 
 A figure is *stale* when its file is missing or when the content hash of what made it changed:
-its script module, this file, the style below, every source file of the ``optimizers``
-package, and the matplotlib and numpy versions. The hashes live in ``.cache/figures/``.
+its script module, this file, the style below, the shared helpers in ``plotting.py``, every
+source file of the ``optimizers`` package, and the matplotlib and numpy versions. The hashes live in ``.cache/figures/``.
 The MkDocs hook ``scripts/hooks/figures.py`` runs ``--stale`` before every build.
+
+``--out DIR`` writes the figures into DIR instead and leaves ``docs/figures/`` and the hashes
+alone (``tests/test_figures.py`` builds twice that way and compares the bytes).
 """
 
 from __future__ import annotations
@@ -114,7 +117,7 @@ def fingerprint(fig: Figure) -> str:
     import matplotlib
     import numpy
 
-    common = sorted(PACKAGE.rglob("*.py")) + [Path(__file__).resolve()]
+    common = [*sorted(PACKAGE.rglob("*.py")), Path(__file__).resolve(), SCRIPTS / "plotting.py"]
     h = hashlib.sha256()
     h.update(_hash_files([*common, fig.script]).encode())
     h.update(f"{fig.name}|{matplotlib.__version__}|{numpy.__version__}".encode())
@@ -153,8 +156,12 @@ def save(fig, path: Path) -> None:
         plt.close(fig)
 
 
-def build_one(name: str) -> tuple[str, float]:
-    """Make one figure (in this process) and record its fingerprint. Returns (name, seconds)."""
+def build_one(name: str, out_dir: Path | None = None) -> tuple[str, float]:
+    """Make one figure (in this process) and record its fingerprint. Returns (name, seconds).
+
+    With ``out_dir`` the file goes there instead of ``docs/figures/`` and no fingerprint is
+    recorded (the figure in ``docs/figures/`` is as stale or fresh as it was).
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -162,21 +169,24 @@ def build_one(name: str) -> tuple[str, float]:
 
     figures = discover()
     fig = figures[name]
+    target = fig.path if out_dir is None else Path(out_dir) / fig.name
     start = time.perf_counter()
     with plt.rc_context(STYLE):
         if fig.function.__code__.co_argcount == 1:
-            tmp = _atomic_target(fig.path)
-            fig.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = _atomic_target(target)
+            target.parent.mkdir(parents=True, exist_ok=True)
             try:
                 fig.function(tmp)
-                os.replace(tmp, fig.path)
+                os.replace(tmp, target)
             finally:
                 tmp.unlink(missing_ok=True)
         else:
             result = fig.function()
             if result is None:
                 raise RuntimeError(f"figure {name}: the function returned no matplotlib figure")
-            save(result, fig.path)
+            save(result, target)
+    if out_dir is not None:
+        return name, time.perf_counter() - start
     STAMP_DIR.mkdir(parents=True, exist_ok=True)
     stamp = _stamp_path(fig)
     tmp = _atomic_target(stamp)
@@ -185,8 +195,13 @@ def build_one(name: str) -> tuple[str, float]:
     return name, time.perf_counter() - start
 
 
-def build(names: list[str], jobs: int = 1, progress: bool = True) -> dict[str, float]:
-    """Build the named figures, ``jobs`` at a time, with a progress bar. Returns seconds each."""
+def build(
+    names: list[str], jobs: int = 1, progress: bool = True, out_dir: Path | None = None
+) -> dict[str, float]:
+    """Build the named figures, ``jobs`` at a time, with a progress bar. Returns seconds each.
+
+    ``out_dir``: write the files there instead of ``docs/figures/`` (see :func:`build_one`).
+    """
     from tqdm import tqdm
 
     timings: dict[str, float] = {}
@@ -197,13 +212,13 @@ def build(names: list[str], jobs: int = 1, progress: bool = True) -> dict[str, f
             for name in names:
                 bar.set_postfix_str(name)
                 try:
-                    timings[name] = build_one(name)[1]
+                    timings[name] = build_one(name, out_dir)[1]
                 except Exception:
                     failures.append((name, traceback.format_exc()))
                 bar.update()
         else:
             with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futures = {pool.submit(build_one, name): name for name in names}
+                futures = {pool.submit(build_one, name, out_dir): name for name in names}
                 for future in as_completed(futures):
                     name = futures[future]
                     try:
@@ -230,7 +245,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stale", action="store_true", help="build only stale figures")
     parser.add_argument("-j", "--jobs", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="write the figures into DIR (not docs/figures/; the hashes are left alone)",
+    )
     args = parser.parse_args(argv)
+    if args.out is not None and (args.stale or args.list):
+        parser.error("--out builds figures afresh: it cannot be combined with --stale or --list")
 
     figures = discover()
     unknown = [n for n in args.names if n not in figures]
@@ -249,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
             print("figures: nothing to do")
         return 0
     start = time.perf_counter()
-    timings = build(names, jobs=args.jobs, progress=not args.quiet)
+    timings = build(names, jobs=args.jobs, progress=not args.quiet, out_dir=args.out)
     slowest = sorted(timings.items(), key=lambda kv: -kv[1])[:5]
     print(
         f"figures: built {len(timings)} in {time.perf_counter() - start:.1f} s; slowest: "
@@ -259,4 +282,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # Run the copy imported as ``scripts.figures``: the figure modules register into that
+    # module's REGISTRY (``from scripts.figures import figure``), not into ``__main__``'s.
+    from scripts.figures import main as _main
+
+    raise SystemExit(_main())
