@@ -14,7 +14,8 @@ A function may instead take the output path as its argument and write the file i
 
 A figure is *stale* when its file is missing or when the content hash of what made it changed:
 its script module, this file, the style below, the shared helpers in ``plotting.py``, every
-source file of the ``optimizers`` package, and the matplotlib and numpy versions. The hashes live in ``.cache/figures/``.
+source file of the ``optimizers`` package, and the matplotlib and numpy versions. The hashes
+live in ``.cache/figures/``.
 The MkDocs hook ``scripts/hooks/figures.py`` runs ``--stale`` before every build.
 
 ``--out DIR`` writes the figures into DIR instead and leaves ``docs/figures/`` and the hashes
