@@ -1,1 +1,375 @@
-"""(being written)"""
+"""The base class of every update rule: checks, lazy state, saving, and fast blocked updates.
+
+A rule (``optimizers.rules``) only says what one step does to one block of numbers, in
+``update_block``; everything that is the same for every rule lives here, once:
+
+* hyperparameters are checked whenever they are set (also later, e.g. a schedule setting
+  ``opt.lr``) and kept as Python floats, so float32 work stays float32 under NumPy 2's
+  promotion rules (NEP 50: a Python float does not widen a float32 array, a NumPy float64 does);
+* ``update(params, grads)`` checks keys, shapes and dtypes before it changes anything;
+* the state named in ``state_names`` is created on the first update, as zeros of each
+  parameter's shape and dtype;
+* ``state_dict()`` / ``load_state_dict()`` save and restore everything a resumed run needs;
+* Python floats and 0-d arrays (the 2-D demos' ``params["x"]``) are gathered into one small
+  array per dtype, so a step costs one pass of the rule, not one per parameter;
+* large arrays are processed in blocks of ``BLOCK_BYTES`` with scratch buffers kept here, so
+  the rule's in-place lines (``out=tmp``) allocate nothing and each block stays in cache.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from numbers import Real
+from typing import Any
+
+import numpy as np
+
+__all__ = ["BLOCK_BYTES", "LIMITS", "Optimizer"]
+
+#: Bytes of one block handed to ``update_block`` (65536 float32 or 32768 float64 numbers): the
+#: block of the parameter, its gradient, its state and the scratch fit in a core's L2 cache.
+BLOCK_BYTES = 256 * 1024
+
+#: The allowed range of each hyperparameter name (every rule's hyperparameters are among these).
+LIMITS = {
+    "lr": "a positive finite number",
+    "eps": "a positive finite number",
+    "momentum": "in [0, 1)",
+    "beta1": "in [0, 1)",
+    "beta2": "in [0, 1)",
+    "decay_rate": "in [0, 1)",
+    "rho": "in [0, 1)",
+    "weight_decay": "a non-negative finite number",
+}
+
+
+# --8<-- [start:optimizer]
+class Optimizer:
+    """Base class of the update rules: ``opt.update(params, grads)`` changes ``params``.
+
+    ``params`` and ``grads`` are dicts with the same keys. A parameter is a float array (any
+    float dtype; updated in place), a 0-d array (updated in place) or a Python float (the dict
+    entry is replaced by the new float). A gradient of another dtype is converted to the
+    parameter's. The first update fixes the keys, shapes and dtypes.
+
+    A rule passes its hyperparameters to ``__init__``, names its state arrays in
+    ``state_names`` (zeros at the start) and writes one step in ``update_block(w, g, *state,
+    *scratch)``: ``w``, ``g`` and the state are 1-D views of the same block of numbers, changed
+    in place; ``scratch`` (``n_scratch`` arrays of the block's length and dtype) is free
+    space, so ``np.multiply(lr, g, out=tmp)`` allocates nothing. ``self.t`` is the number of the
+    step being taken (1 in the first update).
+
+    Errors: a bad hyperparameter raises ValueError (TypeError if it is not a number) naming it
+    and its value, at construction and whenever it is set; a missing or extra gradient, or a
+    parameter the first update did not have, raises KeyError naming the key; a gradient of
+    another shape raises ValueError naming the key and both shapes; an integer array raises
+    TypeError. An update that raises changes nothing.
+    """
+
+    state_names: tuple[str, ...] = ()
+    n_scratch: int = 1
+
+    def __init__(self, **hyperparameters: float) -> None:
+        for name, value in hyperparameters.items():
+            setattr(self, name, value)  # checked by __setattr__
+        self.hyperparameters = tuple(hyperparameters)
+        self.t = 0
+        self.state: dict[str, dict[str, np.ndarray]] = {}
+        self._layout: dict[str, tuple[tuple[int, ...], np.dtype]] | None = None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in LIMITS:
+            # A schedule may set lr to 0 after construction (a cosine schedule ends there).
+            later_lr = name == "lr" and "t" in self.__dict__
+            limit = "a non-negative finite number" if later_lr else None
+            value = _checked(type(self).__name__, name, value, limit)
+        object.__setattr__(self, name, value)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.hyperparameters)
+        return f"{type(self).__name__}({args})"
+
+    def __getstate__(self) -> dict[str, Any]:  # for copy.deepcopy and pickle
+        d = {k: v for k, v in self.__dict__.items() if k not in ("_scalars", "_arrays")}
+        d.update(state=self.state_dict()["state"], _layout=None, _scratch={})  # no views
+        return d
+
+    def update_block(self, w: np.ndarray, g: np.ndarray, *arrays: np.ndarray) -> None:
+        """One step of the rule on one block, in place (each rule defines it)."""
+        raise NotImplementedError
+
+    def update(self, params: dict[str, Any], grads: Mapping[str, Any]) -> None:
+        """Take one step: check everything first, then change ``params`` in place."""
+        work = _prepare(self, params, grads)
+        self.t += 1
+        for w, g, state, write_back in work:
+            _run_blocks(self, w, g, state)
+            if write_back is not None:
+                write_back()
+
+    def state_dict(self) -> dict[str, Any]:
+        """A deep copy of what a resumed run needs: rule, step, hyperparameters, state."""
+        return {
+            "rule": type(self).__name__,
+            "t": self.t,
+            "hyperparameters": {name: getattr(self, name) for name in self.hyperparameters},
+            "state": {
+                key: {name: np.array(a, copy=True) for name, a in arrays.items()}
+                for key, arrays in self.state.items()
+            },
+        }
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore (a copy of) a ``state_dict()``; the next update continues bit for bit."""
+        rule = type(self).__name__
+        if state_dict.get("rule") != rule:
+            raise ValueError(f"the state_dict is for {state_dict.get('rule')!r}, not {rule!r}")
+        hyperparameters = dict(state_dict["hyperparameters"])
+        if set(hyperparameters) != set(self.hyperparameters):
+            raise ValueError(
+                f"{rule}: the state_dict has hyperparameters {sorted(hyperparameters)}, "
+                f"expected {sorted(self.hyperparameters)}"
+            )
+        hyperparameters = {k: _checked(rule, k, v) for k, v in hyperparameters.items()}
+        state = {}
+        for key, arrays in state_dict["state"].items():
+            for name in [*self.state_names, *arrays]:
+                if name not in arrays or name not in self.state_names:
+                    raise KeyError(f"{rule}: the state of {key!r} has no or an unknown {name!r}")
+            state[key] = {name: np.array(arrays[name], copy=True) for name in self.state_names}
+        for name, value in hyperparameters.items():
+            setattr(self, name, value)
+        self.t = int(state_dict["t"])
+        self.state = state
+        self._layout = None  # rebuilt, and checked against the loaded state, on the next update
+
+
+# --8<-- [end:optimizer]
+
+# The mechanics below are the same for every rule; the pages need not show them.
+
+_FLOAT64 = np.dtype(np.float64)
+_SCALAR64 = ((), _FLOAT64)
+
+
+def _checked(rule: str, name: str, value: Any, limit: str | None = None) -> float:
+    """``value`` as a Python float, or an error naming the rule, the name and the value.
+
+    ``limit`` overrides ``LIMITS[name]`` (one of its phrases).
+    """
+    if isinstance(value, bool | np.bool_) or not isinstance(value, Real):
+        raise TypeError(f"{rule}: {name} must be a real number, got {value!r}")
+    x = float(value)
+    limit = limit or LIMITS[name]
+    if limit == "in [0, 1)":
+        ok = 0.0 <= x < 1.0
+    elif limit == "a positive finite number":
+        ok = 0.0 < x < math.inf
+    else:
+        ok = 0.0 <= x < math.inf
+    if not ok:
+        raise ValueError(f"{rule}: {name} must be {limit}, got {value!r}")
+    return x
+
+
+def _describe(key: str, w: Any) -> tuple[tuple[int, ...], np.dtype]:
+    """Shape and dtype of parameter ``w``; TypeError (ValueError if read-only) if unusable."""
+    if type(w) is float:
+        return _SCALAR64
+    if isinstance(w, np.ndarray):
+        if w.dtype.kind != "f":
+            raise TypeError(
+                f"parameter {key!r} has dtype {w.dtype}: only a floating-point array can be "
+                f"updated in place (convert it first, e.g. with .astype(np.float64))"
+            )
+        if not w.flags.writeable:
+            raise ValueError(f"parameter {key!r} is a read-only array")
+        return w.shape, w.dtype
+    if isinstance(w, np.floating):
+        return (), w.dtype
+    if isinstance(w, Real) and not isinstance(w, bool | np.bool_):
+        return _SCALAR64  # a Python or NumPy integer: replaced by a Python float
+    raise TypeError(
+        f"parameter {key!r} must be a float array, a 0-d array or a number, got {type(w).__name__}"
+    )
+
+
+def _same(key: str, got: tuple, want: tuple) -> None:
+    """Raise unless parameter ``key`` still has the (shape, dtype) its state was made for."""
+    if got[0] != want[0]:
+        raise ValueError(
+            f"parameter {key!r} has shape {got[0]} but its optimizer state has shape {want[0]}"
+        )
+    if got[1] != want[1]:
+        raise TypeError(
+            f"parameter {key!r} has dtype {got[1]} but its optimizer state has dtype {want[1]}"
+        )
+
+
+def _gradient(key: str, g: Any, shape: tuple[int, ...], dtype: np.dtype) -> Any:
+    """Gradient ``g`` checked against the parameter's shape; an array of ``dtype`` (or a number)."""
+    if type(g) is float and shape == ():
+        return g
+    a = g if isinstance(g, np.ndarray) else np.asarray(g)
+    if a.dtype.kind not in "fiu":
+        raise TypeError(f"gradient {key!r} has dtype {a.dtype}: it must be real numbers")
+    if a.shape != shape:
+        raise ValueError(f"gradient {key!r} has shape {a.shape} but parameter has shape {shape}")
+    return a if a.dtype == dtype or shape == () else a.astype(dtype)
+
+
+def _raise_key_error(params: Mapping[str, Any], other: Mapping[str, Any], what: str) -> None:
+    for key in params:
+        if key not in other:
+            if what == "gradient":
+                raise KeyError(f"no gradient for parameter {key!r}")
+            raise KeyError(
+                f"parameter {key!r} is new: the optimizer's state was created for "
+                f"{sorted(other)} (use a new optimizer for other parameters)"
+            )
+    extra = next(key for key in other if key not in params)
+    if what == "gradient":
+        raise KeyError(f"gradient {extra!r} has no parameter")
+    raise KeyError(f"parameter {extra!r} is missing (the optimizer's state has it)")
+
+
+Work = tuple[np.ndarray, np.ndarray, list[np.ndarray], Callable[[], None] | None]
+
+
+def _prepare(opt: Optimizer, params: dict[str, Any], grads: Mapping[str, Any]) -> list[Work]:
+    """Check an update's input; return (w, g, state, write_back) for each 1-D work array.
+
+    Raises before changing anything (the state is created only once everything checks out).
+    """
+    if params.keys() != grads.keys():
+        _raise_key_error(params, grads, "gradient")
+    if opt._layout is None:
+        layout = {key: _describe(key, w) for key, w in params.items()}
+        for key, (shape, dtype) in layout.items():
+            _gradient(key, grads[key], shape, dtype)
+        _build(opt, layout)
+    elif params.keys() != opt._layout.keys():
+        _raise_key_error(params, opt._layout, "state")
+
+    work: list[Work] = [group.gather(params, grads) for group in opt._scalars]
+    for key, want, state in opt._arrays:
+        w = params[key]
+        _same(key, _describe(key, w), want)
+        g = _gradient(key, grads[key], *want).reshape(-1)
+        if w.flags.c_contiguous:
+            work.append((w.reshape(-1), g, state, None))
+        else:  # update a contiguous copy, then write it back into the caller's array
+            flat = w.flatten()
+            work.append((flat, g, state, _copier(w, flat)))
+    return work
+
+
+def _copier(w: np.ndarray, flat: np.ndarray) -> Callable[[], None]:
+    return lambda: np.copyto(w, flat.reshape(w.shape))
+
+
+def _build(opt: Optimizer, layout: dict[str, tuple[tuple[int, ...], np.dtype]]) -> None:
+    """Create the state at the first update (or check a loaded one) and plan the work."""
+    if opt.state and opt.state.keys() != layout.keys():
+        raise KeyError(
+            f"the loaded state is for parameters {sorted(opt.state)}, "
+            f"the update has {sorted(layout)}"
+        )
+    for key, want in layout.items():
+        for name, a in opt.state.get(key, {}).items():
+            if (a.shape, a.dtype) != want:
+                raise ValueError(
+                    f"the loaded state {name!r} of {key!r} has shape {a.shape} and dtype "
+                    f"{a.dtype}; the parameter has shape {want[0]} and dtype {want[1]}"
+                )
+    for key, (shape, dtype) in layout.items():
+        arrays = opt.state.setdefault(key, {})
+        for name in opt.state_names:
+            arrays.setdefault(name, np.zeros(shape, dtype))
+
+    by_dtype: dict[np.dtype, list[str]] = {}
+    opt._arrays = []
+    for key, (shape, dtype) in layout.items():
+        if shape == ():
+            by_dtype.setdefault(dtype, []).append(key)
+        else:
+            flat = [opt.state[key][name].reshape(-1) for name in opt.state_names]
+            opt._arrays.append((key, (shape, dtype), flat))
+    opt._scalars = [_Scalars(opt, keys, dtype) for dtype, keys in by_dtype.items()]
+    opt._scratch = {}
+    opt._layout = layout
+
+
+def _scratch(opt: Optimizer, dtype: np.dtype, n: int) -> list[np.ndarray]:
+    """``opt.n_scratch`` scratch arrays of length ``n``: views of buffers kept per dtype."""
+    entry = opt._scratch.get(dtype)
+    if entry is None or entry[0][0].size < n:
+        entry = ([np.empty(n, dtype) for _ in range(opt.n_scratch)], {})
+        opt._scratch[dtype] = entry
+    buffers, views = entry
+    found = views.get(n)
+    if found is None:
+        found = views[n] = [b[:n] for b in buffers]
+    return found
+
+
+def _run_blocks(opt: Optimizer, w: np.ndarray, g: np.ndarray, state: list[np.ndarray]) -> None:
+    """Call ``opt.update_block`` on consecutive blocks of the 1-D arrays ``w``, ``g``, state."""
+    n = w.size
+    block = BLOCK_BYTES // w.itemsize
+    if n <= block:
+        opt.update_block(w, g, *state, *_scratch(opt, w.dtype, n))
+        return
+    scratch = _scratch(opt, w.dtype, block)
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        opt.update_block(
+            w[start:stop],
+            g[start:stop],
+            *(s[start:stop] for s in state),
+            *(s if stop - start == block else s[: stop - start] for s in scratch),
+        )
+
+
+class _Scalars:
+    """The scalar parameters of one dtype, gathered into one 1-D array at each update.
+
+    Their state lives in packed 1-D arrays; ``opt.state[key][name]`` is a 0-d view into them.
+    """
+
+    def __init__(self, opt: Optimizer, keys: list[str], dtype: np.dtype) -> None:
+        self.keys = keys
+        self.want = _SCALAR64 if dtype == _FLOAT64 else ((), dtype)
+        self.w = np.zeros(len(keys), dtype)
+        self.g = np.zeros(len(keys), dtype)
+        self.state = []
+        for name in opt.state_names:
+            packed = np.array([opt.state[key][name] for key in keys], dtype=dtype)
+            for i, key in enumerate(keys):
+                opt.state[key][name] = packed[i, ...]  # a 0-d view
+            self.state.append(packed)
+
+    def gather(self, params: dict[str, Any], grads: Mapping[str, Any]) -> Work:
+        w, g, want = self.w, self.g, self.want
+        for i, key in enumerate(self.keys):
+            p = params[key]
+            if type(p) is not float or want is not _SCALAR64:
+                _same(key, _describe(key, p), want)
+            q = grads[key]
+            g[i] = q if type(q) in _NUMBERS else _gradient(key, q, (), w.dtype)
+            w[i] = p
+        return w, g, self.state, lambda: self.scatter(params)
+
+    def scatter(self, params: dict[str, Any]) -> None:
+        for key, x in zip(self.keys, self.w.tolist(), strict=True):
+            p = params[key]
+            if isinstance(p, np.ndarray):
+                p[()] = x
+            elif isinstance(p, np.floating):
+                params[key] = type(p)(x)
+            else:
+                params[key] = x
+
+
+_NUMBERS = frozenset({float, int, np.float64, np.float32, np.float16})
