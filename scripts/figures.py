@@ -206,7 +206,7 @@ def build(
     from tqdm import tqdm
 
     timings: dict[str, float] = {}
-    bar = tqdm(total=len(names), desc="figures", unit="fig", disable=not progress)
+    bar = tqdm(total=len(names), desc="figures", unit="fig", disable=None if progress else True)
     failures = []
     try:
         if jobs <= 1 or len(names) <= 1:

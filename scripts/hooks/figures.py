@@ -8,12 +8,10 @@ imported earlier.
 
 from __future__ import annotations
 
-import logging
 import subprocess
 import sys
 from pathlib import Path
 
-log = logging.getLogger("mkdocs.hooks.figures")
 ROOT = Path(__file__).resolve().parents[2]
 _done_for_build: set[int] = set()
 
@@ -26,9 +24,8 @@ def on_pre_build(config, **kwargs) -> None:
         return
     _done_for_build.add(key)
     command = [sys.executable, "-m", "scripts.figures", "--stale"]
-    result = subprocess.run(command, cwd=ROOT, text=True, capture_output=True)
-    for line in (result.stdout + result.stderr).splitlines():
-        if line.startswith("figures:") or result.returncode:
-            log.info(line)
+    # Output goes straight to the terminal: a progress bar while figures build (tqdm draws it
+    # only on a terminal), then one summary line.
+    result = subprocess.run(command, cwd=ROOT)
     if result.returncode:
         raise SystemExit(f"figure build failed ({' '.join(command)}); see the output above")
