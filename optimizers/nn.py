@@ -9,9 +9,10 @@ pass takes the labels too and returns the loss.
 :class:`MultiLayerNet` stacks ``Affine -> [BatchNorm] -> activation -> [Dropout]`` blocks and
 exposes all parameters in one flat dict ``net.params`` (``'W1'``, ``'b1'``, ``'gamma1'``, ...)
 whose arrays the layers share, so any optimizer of the library trains it with
-``opt.update(net.params, net.gradient(x, t))``. The optimizers change those arrays *in place*;
-to put other values in, use :meth:`MultiLayerNet.set_params` (rebinding ``net.params['W1']`` to a
-new array would leave the layers holding the old one).
+``opt.update(net.params, net.gradient(x, t))``. The optimizers change those arrays in place;
+replacing an entry (``net.params['W1'] = W``) works too, because every forward pass hands the
+layers the arrays that ``net.params`` holds at that moment. ``set_params`` copies values in after
+checking keys and shapes.
 
 Everything runs in float64 unless a network is built with ``dtype=np.float32``; scalars stay
 Python floats so float32 work stays float32 (NumPy 2 promotion rules).
@@ -301,6 +302,7 @@ class MultiLayerNet:
         if not (np.isfinite(weight_decay_lambda) and weight_decay_lambda >= 0):
             raise ValueError(f"weight_decay_lambda must be >= 0, got {weight_decay_lambda!r}")
         self.weight_decay_lambda = float(weight_decay_lambda)
+        self.use_batchnorm, self.use_dropout = bool(use_batchnorm), bool(use_dropout)
         rng = np.random.default_rng(seed)
         self.params: dict[str, np.ndarray] = {}
         self.layers: list = []
