@@ -38,7 +38,9 @@ def test_language_switch_lands_on_the_same_page(site: Path, lang: str):
         links = dict(re.findall(r'<a href="([^"]+)" hreflang="(\w+)"', html))
         by_lang = {v: k for k, v in links.items()}
         assert other in by_lang, f"{lang}/{page}: no language switch to {other}"
-        target = (html_path(site, lang, page).parent / by_lang[other]).resolve()
+        href = by_lang[other]  # relative, or absolute from the site root (the home pages)
+        base = site if href.startswith("/") else html_path(site, lang, page).parent
+        target = (base / href.lstrip("/")).resolve()
         if target.is_dir():
             target = target / "index.html"
         assert target == html_path(site, other, page).resolve(), (
