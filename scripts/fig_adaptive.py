@@ -1,0 +1,142 @@
+"""Figures of chapter 5 (adaptive): AdaGrad, RMSProp and AdaDelta."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from optimizers import SGD, AdaDelta, AdaGrad, RMSProp, landscapes
+from scripts.figures import figure
+from scripts.plotting import COLORS, contour, path, run
+
+VALLEY_LEVELS = [0.25, 1, 2.5, 5, 10, 20]
+LONG = 3000  # steps of the long runs
+
+
+def effective_lr(opt, function, steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Run ``opt`` (AdaGrad or RMSProp) on a 2-D function; return the path and lr / (sqrt(h) + eps).
+
+    The second array has one row per step (after that step's update) and one column per
+    coordinate: the factor by which the rule multiplies each coordinate's gradient.
+    """
+    point = np.array(function.start, dtype=np.float64)
+    params = {"x": np.array(point[0]), "y": np.array(point[1])}
+    points, factors = [point], []
+    for _ in range(steps):
+        g = function.gradient(point)
+        opt.update(params, {"x": np.array(g[0]), "y": np.array(g[1])})
+        point = np.array([params["x"], params["y"]], dtype=np.float64)
+        points.append(point)
+        h = np.array([opt.state["x"]["h"], opt.state["y"]["h"]], dtype=np.float64)
+        factors.append(opt.lr / (np.sqrt(h) + opt.eps))
+    return np.array(points), np.array(factors)
+
+
+@figure("adaptive-adagrad-path.svg")
+def adagrad_path():
+    """AdaGrad (lr 1.5) and SGD (lr 0.95) for 30 steps from (-7, 2) on x^2/20 + y^2."""
+    f = landscapes.ill_conditioned()
+    fig, ax = plt.subplots(figsize=(8, 4))
+    contour(ax, f, levels=VALLEY_LEVELS)
+    path(ax, run(SGD(lr=0.95), f, 30), label="SGD, lr = 0.95", color=COLORS["SGD"], alpha=0.45)
+    path(ax, run(AdaGrad(lr=1.5), f, 30), label="AdaGrad, lr = 1.5", color=COLORS["AdaGrad"])
+    ax.set_aspect("equal")
+    ax.legend(loc="upper right")
+    return fig
+
+
+@figure("adaptive-adagrad-stall.svg")
+def adagrad_stall():
+    """AdaGrad with lr 0.1 for 3000 steps: the path and each coordinate's effective lr."""
+    f = landscapes.ill_conditioned()
+    points, factors = effective_lr(AdaGrad(lr=0.1), f, LONG)
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 3.8), width_ratios=[1.25, 1])
+    contour(ax, f, levels=VALLEY_LEVELS, xlim=(-8, 2), ylim=(-2.5, 2.5))
+    ax.plot(points[:, 0], points[:, 1], color=COLORS["AdaGrad"], linewidth=1.4)
+    marks = [10, 100, 1000, 3000]
+    ax.plot(*points[marks].T, "o", color=COLORS["AdaGrad"], markersize=4)
+    for t in marks:
+        ax.annotate(f"{t}", points[t], xytext=(-4, 7), textcoords="offset points", fontsize=9)
+    ax.plot(*points[0], "s", color=COLORS["AdaGrad"], markersize=5)
+    ax.set_aspect("equal")
+    steps = np.arange(1, LONG + 1)
+    ax2.loglog(steps, factors[:, 0], color="C0", label="$x$")
+    ax2.loglog(steps, factors[:, 1], color="C1", label="$y$")
+    ax2.loglog(steps, 0.1 / (0.7 * np.sqrt(steps)), ":", color="0.5", label=r"$\propto 1/\sqrt{t}$")
+    ax2.set_xlabel("step")
+    ax2.set_ylabel(r"$\eta / (\sqrt{h} + \epsilon)$")
+    ax2.legend(loc="upper right")
+    return fig
+
+
+@figure("adaptive-rmsprop-path.svg")
+def rmsprop_path():
+    """AdaGrad and RMSProp with the same lr 0.1, 60 steps from (-7, 2) on x^2/20 + y^2."""
+    f = landscapes.ill_conditioned()
+    fig, ax = plt.subplots(figsize=(8, 4))
+    contour(ax, f, levels=VALLEY_LEVELS)
+    for name, cls in (("AdaGrad", AdaGrad), ("RMSProp", RMSProp)):
+        path(ax, run(cls(lr=0.1), f, 60), label=f"{name}, lr = 0.1", color=COLORS[name])
+    ax.set_aspect("equal")
+    ax.legend(loc="upper right")
+    return fig
+
+
+@figure("adaptive-rmsprop-long.svg")
+def rmsprop_long():
+    """AdaGrad and RMSProp (lr 0.1) over 3000 steps: the loss and the effective lr of x."""
+    f = landscapes.ill_conditioned()
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 3.8))
+    steps = np.arange(LONG + 1)
+    for name, cls in (("AdaGrad", AdaGrad), ("RMSProp", RMSProp)):
+        points, factors = effective_lr(cls(lr=0.1), f, LONG)
+        ax.semilogy(steps, f.value(points.T), color=COLORS[name], label=name)
+        ax2.loglog(steps[1:], factors[:, 0], color=COLORS[name], label=name)
+    ax.set_ylim(1e-20, 1e2)
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    ax.legend(loc="upper right")
+    ax2.set_xlabel("step")
+    ax2.set_ylabel(r"$\eta / (\sqrt{h} + \epsilon)$ of $x$")
+    ax2.legend(loc="upper left")
+    return fig
+
+
+@figure("adaptive-rmsprop-cycle.svg")
+def rmsprop_cycle():
+    """The last 40 points of RMSProp (lr 0.1, 3000 steps): a cycle at distance lr / 2."""
+    f = landscapes.ill_conditioned()
+    points = run(RMSProp(lr=0.1), f, LONG)[-40:]
+    fig, ax = plt.subplots(figsize=(4.2, 4))
+    levels = [0.0005, 0.001, 0.002, 0.003, 0.004]
+    contour(ax, f, levels=levels, xlim=(-0.08, 0.08), ylim=(-0.08, 0.08))
+    ax.plot(points[:, 0], points[:, 1], "-", color=COLORS["RMSProp"], linewidth=0.6, alpha=0.6)
+    ax.plot(points[:, 0], points[:, 1], "o", color=COLORS["RMSProp"], markersize=5)
+    square = 0.05 * np.array([[1, 1], [-1, 1], [-1, -1], [1, -1], [1, 1]])
+    ax.plot(*square.T, "--", color="0.5", linewidth=0.8)
+    ax.set_xticks([-0.05, 0, 0.05])
+    ax.set_yticks([-0.05, 0, 0.05])
+    ax.set_aspect("equal")
+    return fig
+
+
+@figure("adaptive-adadelta.svg")
+def adadelta():
+    """AdaDelta (rho 0.95) for 3000 steps with three values of eps: paths and step sizes."""
+    f = landscapes.ill_conditioned()
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 3.8), width_ratios=[1.25, 1])
+    contour(ax, f, levels=VALLEY_LEVELS, xlim=(-8, 2), ylim=(-2.5, 2.5))
+    steps = np.arange(1, LONG + 1)
+    for eps, color in ((1e-6, "C5"), (1e-4, "C9"), (1e-2, "C8")):
+        points = run(AdaDelta(rho=0.95, eps=eps), f, LONG)
+        label = rf"$\epsilon = 10^{{{round(np.log10(eps))}}}$"
+        ax.plot(points[:, 0], points[:, 1], color=color, linewidth=1.4, label=label)
+        ax2.loglog(steps, np.linalg.norm(np.diff(points, axis=0), axis=1), color=color, label=label)
+    ax.plot(*f.start, "s", color="k", markersize=5)
+    ax.set_aspect("equal")
+    ax.legend(loc="upper right")
+    ax2.set_ylim(1e-6, 2)
+    ax2.set_xlabel("step")
+    ax2.set_ylabel("step length")
+    ax2.legend(loc="lower left")
+    return fig
