@@ -1,0 +1,308 @@
+"""Figures of chapter 8 (lr-schedules): learning rates that are too high, too low, and decayed.
+
+Experiments (all on the 8x8 digits, single BLAS thread, fixed seeds):
+
+- ``lr-schedules-learning-rates.svg``: the book's five-layer ReLU network (4 x 100 hidden units),
+  batch 128, plain SGD with learning rates 0.001 (too low), 0.1 (good), 1 (too high: the
+  network dies) for ``CURVE_ITERATIONS`` updates, and 5 (the loss overflows to NaN at step 8);
+- ``lr-schedules-noisy-path.svg``: SGD on x²/20 + y² with noisy gradients, constant learning
+  rate against inverse-time decay;
+- ``lr-schedules-all.svg``: every schedule of ``optimizers.schedules`` on one pair of axes;
+- ``lr-schedules-step-decay.svg``: a two-layer network (2 x 100 hidden units, weight decay 0.01),
+  momentum with lr 0.2, batch 32, 1200 updates: constant learning rate against step decay
+  (x 0.3 every 400 updates);
+- ``lr-schedules-lr-first.svg``: the same network and budget for eight base learning rates,
+  without and with that step decay: the validation accuracy at the end.
+
+``tests/test_ch_lr_schedules.py`` checks the numbers the page states about these runs.
+"""
+
+from __future__ import annotations
+
+import warnings
+from functools import cache, lru_cache
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from optimizers import SGD, Momentum, landscapes, schedules
+from optimizers.data import load_digits
+from optimizers.nn import MultiLayerNet
+from optimizers.train import DivergenceWarning, smooth_curve, train
+from scripts.figures import figure
+from scripts.plotting import contour, path
+
+try:  # ships with scikit-learn, which the figures need for the digits anyway
+    from threadpoolctl import threadpool_limits
+except ImportError:  # pragma: no cover - without it, BLAS keeps its own thread count
+    from contextlib import nullcontext
+
+    def threadpool_limits(limits=None):
+        return nullcontext()
+
+
+# ----------------------------------------------------------------- too high, too low, good
+
+CURVE_LRS = (0.001, 0.1, 1.0)  # too low, good, too high (the network dies)
+DIVERGING_LR = 5.0  # the loss overflows
+CURVE_ITERATIONS = 1000
+CURVE_COLORS = {0.001: "C0", 0.1: "C2", 1.0: "C1", 5.0: "C3"}
+
+
+def deep_net() -> MultiLayerNet:
+    """The book's five-layer network on the digits: 64 -> 4 x 100 ReLU -> 10, He init."""
+    return MultiLayerNet(64, [100] * 4, 10, seed=0)
+
+
+@cache
+def lr_run(lr: float, iterations: int = CURVE_ITERATIONS):
+    """Plain SGD with learning rate ``lr`` on the five-layer network, batch 128."""
+    with threadpool_limits(1), warnings.catch_warnings():
+        warnings.simplefilter("ignore", DivergenceWarning)
+        return train(
+            deep_net(),
+            SGD(lr=lr),
+            load_digits(),
+            iterations=iterations,
+            batch_size=128,
+            seed=0,
+            eval_every=iterations,
+            progress=False,
+        )
+
+
+@figure("lr-schedules-learning-rates.svg")
+def learning_rates():
+    """Left: smoothed loss for a too-low, a good and a too-high lr. Right: lr = 5 diverges."""
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 3.8), gridspec_kw={"width_ratios": [2, 1]})
+    for lr in CURVE_LRS:
+        loss = lr_run(lr).loss
+        steps = np.arange(1, len(loss) + 1)
+        color = CURVE_COLORS[lr]
+        ax.plot(steps, loss, color=color, linewidth=0.5, alpha=0.3)
+        ax.plot(steps, smooth_curve(loss, 31), color=color, linewidth=1.8, label=f"lr = {lr:g}")
+    ax.axhline(np.log(10), color="0.5", linestyle=":", linewidth=0.8)
+    ax.text(CURVE_ITERATIONS, np.log(10) + 0.05, "ln 10", ha="right", va="bottom", color="0.4")
+    ax.set_ylim(0, 3.2)
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("loss")
+    ax.legend(loc="center", bbox_to_anchor=(0.45, 0.4))
+
+    history = lr_run(DIVERGING_LR)
+    loss = history.loss
+    steps = np.arange(1, len(loss) + 1)
+    ax2.semilogy(steps, loss, "o-", color=CURVE_COLORS[DIVERGING_LR], markersize=4)
+    ax2.plot(steps[-1] + 1, loss[-1], "x", color="k", markersize=9, mew=2)
+    ax2.annotate(
+        "NaN",
+        (steps[-1] + 1, loss[-1]),
+        textcoords="offset points",
+        xytext=(-28, 4),
+        ha="right",
+    )
+    ax2.set_xlim(0, steps[-1] + 2)
+    ax2.set_ylim(1e-2, 1e200)
+    ax2.set_yticks([1e0, 1e50, 1e100, 1e150, 1e200])
+    ax2.set_xlabel("iteration")
+    ax2.set_ylabel("loss")
+    ax2.set_title(f"lr = {DIVERGING_LR:g}", fontsize=10)
+    return fig
+
+
+# ----------------------------------------------------------------- noisy path
+
+NOISE_SIGMA = 1.0
+NOISE_STEPS = 400
+
+
+def scheduled_path(function, optimizer, schedule, steps):
+    """Like ``landscapes.trajectory``, but ``optimizer.lr = schedule(t)`` before update t."""
+    scheduler = schedules.Scheduler(optimizer, schedule)
+    params = {"x": np.array(function.start[0]), "y": np.array(function.start[1])}
+    points = [np.array(function.start)]
+    for _ in range(steps):
+        scheduler.step()
+        point = points[-1]
+        g = function.gradient(point)
+        optimizer.update(params, {"x": g[0], "y": g[1]})
+        points.append(np.array([params["x"], params["y"]], dtype=float))
+    return np.array(points)
+
+
+@lru_cache(maxsize=1)
+def noisy_paths():
+    """SGD on x²/20 + y² with N(0, 1) gradient noise: lr 0.5 constant and lr 0.5 / (1 + t/20)."""
+    f = landscapes.ill_conditioned()
+    constant = scheduled_path(
+        landscapes.with_gradient_noise(f, NOISE_SIGMA, seed=1),
+        SGD(lr=0.5),
+        lambda t: 0.5,
+        NOISE_STEPS,
+    )
+    decayed = scheduled_path(
+        landscapes.with_gradient_noise(f, NOISE_SIGMA, seed=1),
+        SGD(lr=0.5),
+        schedules.inverse_time(0.5, decay_rate=0.05),
+        NOISE_STEPS,
+    )
+    return f, constant, decayed
+
+
+@figure("lr-schedules-noisy-path.svg")
+def noisy_path():
+    """With noisy gradients a constant lr keeps wandering; a decaying lr settles."""
+    f, constant, decayed = noisy_paths()
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 3.6), gridspec_kw={"width_ratios": [3, 2]})
+    contour(ax, f, levels=[0.25, 1, 2.5, 5, 10, 20])
+    path(ax, constant, label="lr = 0.5", color="C0", marker=None, linewidth=0.6, alpha=0.7)
+    path(
+        ax,
+        decayed,
+        label=r"lr = 0.5 / (1 + 0.05 t)",
+        color="C3",
+        marker=None,
+        linewidth=0.9,
+    )
+    ax.set_aspect("equal")
+    ax.legend(loc="upper right", frameon=True)
+    steps = np.arange(len(constant))
+    for points, color, name in ((constant, "C0", "lr = 0.5"), (decayed, "C3", "decayed")):
+        values = f.value(points.T)
+        ax2.semilogy(steps, values, color=color, linewidth=0.5, alpha=0.35)
+        ax2.semilogy(steps, smooth_curve(values, 31), color=color, linewidth=1.8, label=name)
+    ax2.set_xlabel("step")
+    ax2.set_ylabel("$f$")
+    ax2.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2)
+    return fig
+
+
+# ----------------------------------------------------------------- the schedules
+
+LR0 = 0.1
+EPOCHS = 100
+
+
+def classic_schedules():
+    """The decays of the course notes, lr0 = 0.1 over 100 epochs (label -> schedule)."""
+    return {
+        "1 / (1 + 0.1 t)": schedules.inverse_time(LR0, decay_rate=0.1),
+        "0.95^t": schedules.exponential(LR0, gamma=0.95),
+        "k / sqrt(t + 1)": schedules.inverse_sqrt(LR0),
+        "step: x0.5 every 20": schedules.step(LR0, step_size=20, gamma=0.5),
+        "manual: x0.1 at 50, 75": schedules.multistep(LR0, [50, 75], gamma=0.1),
+    }
+
+
+def cyclic_schedules():
+    """Cosine, warm restarts and warmup, lr0 = 0.1 over 100 steps (label -> schedule)."""
+    return {
+        "cosine": schedules.cosine(LR0, T=EPOCHS, lr_min=1e-3),
+        "warm restarts (T0 = 10, x2)": schedules.warm_restarts(LR0, T_0=10, T_mult=2, lr_min=1e-3),
+        "warmup 10 + cosine": schedules.linear_warmup(
+            schedules.cosine(LR0, T=EPOCHS - 10, lr_min=1e-3), warmup_steps=10, start_factor=0.1
+        ),
+    }
+
+
+@figure("lr-schedules-all.svg")
+def all_schedules():
+    """Every schedule of the chapter, lr0 = 0.1: the classic decays and the cyclic ones."""
+    t = np.arange(EPOCHS + 1)
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
+    for (name, schedule), color in zip(
+        classic_schedules().items(), ("C0", "C1", "C2", "C3", "C4"), strict=True
+    ):
+        drawstyle = "steps-post" if name.startswith(("step", "manual")) else "default"
+        ax.plot(t, [schedule(s) for s in t], color=color, label=name, drawstyle=drawstyle)
+    for (name, schedule), color in zip(cyclic_schedules().items(), ("C5", "C6", "C9"), strict=True):
+        ax2.plot(t, [schedule(s) for s in t], color=color, label=name)
+    for a in (ax, ax2):
+        a.set_xlabel("epoch / step $t$")
+        a.legend(loc="upper right")
+    ax.set_ylabel("learning rate")
+    ax.set_ylim(0, 0.105)
+    return fig
+
+
+# ----------------------------------------------------------------- step decay in training
+
+DECAY_LR = 0.2
+DECAY_EVERY = 400
+DECAY_GAMMA = 0.3
+DECAY_ITERATIONS = 1200
+WEIGHT_DECAY = 0.01
+BASE_LRS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.2, 0.3, 0.5)
+
+
+def small_net() -> MultiLayerNet:
+    """64 -> 100 -> 100 -> 10 ReLU network with weight decay 0.01 (the loss includes it)."""
+    return MultiLayerNet(64, [100, 100], 10, weight_decay_lambda=WEIGHT_DECAY, seed=0)
+
+
+def step_decay(lr: float):
+    """The chapter's staircase: multiply lr by 0.3 every 400 updates."""
+    return schedules.step(lr, step_size=DECAY_EVERY, gamma=DECAY_GAMMA)
+
+
+@cache
+def momentum_run(lr: float, decayed: bool):
+    """Momentum (0.9) on the small network, batch 32, 1200 updates, with or without decay."""
+    with threadpool_limits(1), warnings.catch_warnings():
+        warnings.simplefilter("ignore", DivergenceWarning)
+        return train(
+            small_net(),
+            Momentum(lr=lr, momentum=0.9),
+            load_digits(),
+            iterations=DECAY_ITERATIONS,
+            batch_size=32,
+            schedule=step_decay(lr) if decayed else None,
+            seed=0,
+            eval_every=DECAY_ITERATIONS,
+            progress=False,
+        )
+
+
+def phase_means(history, window: int = 100) -> list[float]:
+    """Mean loss over the last ``window`` updates before each decay and before the end."""
+    loss = np.asarray(history.loss)
+    ends = list(range(DECAY_EVERY, DECAY_ITERATIONS + 1, DECAY_EVERY))
+    return [float(loss[end - window : end].mean()) for end in ends]
+
+
+@figure("lr-schedules-step-decay.svg")
+def step_decay_figure():
+    """Top: the learning rate. Bottom: the loss, constant lr against step decay."""
+    runs = {"constant": momentum_run(DECAY_LR, False), "step decay": momentum_run(DECAY_LR, True)}
+    colors = {"constant": "C0", "step decay": "C3"}
+    fig, (ax, ax2) = plt.subplots(
+        2, 1, figsize=(8, 5), sharex=True, gridspec_kw={"height_ratios": [1, 2.6]}
+    )
+    for name, history in runs.items():
+        steps = np.arange(1, len(history.loss) + 1)
+        ax.plot(steps, history.lr, color=colors[name], label=name)
+        ax2.plot(steps, history.loss, color=colors[name], linewidth=0.4, alpha=0.25)
+        ax2.plot(steps, smooth_curve(history.loss, 51), color=colors[name], linewidth=1.8)
+    for a in (ax, ax2):
+        for decay in range(DECAY_EVERY, DECAY_ITERATIONS, DECAY_EVERY):
+            a.axvline(decay, color="0.5", linestyle=":", linewidth=0.8)
+    ax.set_ylabel("learning rate")
+    ax.set_ylim(0, 0.22)
+    ax.legend(loc="upper right", ncols=2)
+    ax2.set_ylim(0.3, 2.5)
+    ax2.set_xlabel("iteration")
+    ax2.set_ylabel("loss")
+    return fig
+
+
+@figure("lr-schedules-lr-first.svg")
+def lr_first():
+    """Validation accuracy after 1200 updates against the base lr, without and with decay."""
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    for decayed, color, name in ((False, "C0", "constant"), (True, "C3", "step decay")):
+        accuracy = [momentum_run(lr, decayed).val_acc[-1] for lr in BASE_LRS]
+        ax.semilogx(BASE_LRS, accuracy, "o-", color=color, label=name)
+    ax.set_xlabel("base learning rate")
+    ax.set_ylabel("validation accuracy")
+    ax.set_ylim(0, 1.02)
+    ax.legend(loc="lower left")
+    return fig
