@@ -1,0 +1,304 @@
+"""Figures of chapter 12 (batchnorm): preprocessing the inputs, and batch normalization.
+
+- ``batchnorm-point-clouds.svg``: two classes of 2-D points, raw, zero-centred and normalized;
+- ``batchnorm-sensitivity.svg``: a linear classifier of those points, its boundary turned by a
+  small angle, and its accuracy against the angle, before and after normalization;
+- ``batchnorm-activations.svg``: the outputs of five ReLU layers (std 0.01 weights, random Gaussian
+  input) without batch norm and with it, and with it for std 1 weights;
+- ``batchnorm-weight-scales.svg``: training accuracy on the digits with and without batch norm
+  for 16 initial weight scales from 1 to 1e-4 (32 runs of 200 iterations);
+- ``batchnorm-learning-rates.svg``: the loss after 200 iterations against the learning rate, and
+  the loss curves at lr 0.01, with and without batch norm (He initialization).
+
+``tests/test_ch_batchnorm.py`` checks the numbers the page states about these figures.
+"""
+
+from __future__ import annotations
+
+import warnings
+from functools import cache
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.ticker import MaxNLocator
+
+from optimizers import SGD
+from optimizers.data import Dataset, load_digits
+from optimizers.nn import MultiLayerNet
+from optimizers.train import History, smooth_curve, train
+from scripts.figures import figure
+
+CLASS_COLORS = ("C0", "C3")
+BN_COLORS = {False: "C7", True: "C2"}
+BN_LABELS = {False: "without BN", True: "with BN"}
+HIDDEN = [100] * 5  # five hidden layers of 100 ReLU units, as in chapter 11
+
+# The weight-scale sweep (the classic experiment: 16 scales from 1 to 1e-4, SGD lr 0.01).
+SCALES = np.logspace(0, -4, 16)
+SWEEP_LR, SWEEP_ITERATIONS, SWEEP_EVAL = 0.01, 200, 20
+# The learning-rate sweep (He initialization, 200 iterations).
+LRS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+LR_ITERATIONS = 200
+BATCH = 128
+ANGLE = 2.0  # degrees: how far the boundary is turned in the sensitivity figure
+
+
+# ------------------------------------------------------------------------------- preprocessing
+
+
+@cache
+def clouds() -> tuple[np.ndarray, np.ndarray]:
+    """Two classes of 100 points each, far from the origin and with very different spreads."""
+    rng = np.random.default_rng(0)
+    chol = np.linalg.cholesky(np.array([[4.0, 0.45], [0.45, 0.09]]))
+    x0 = rng.standard_normal((100, 2)) @ chol.T + [19.5, 4.5]
+    x1 = rng.standard_normal((100, 2)) @ chol.T + [20.5, 3.9]
+    return np.vstack([x0, x1]), np.repeat([0, 1], 100)
+
+
+def normalize(x: np.ndarray) -> np.ndarray:
+    return (x - x.mean(axis=0)) / x.std(axis=0)
+
+
+@cache
+def classifier() -> tuple[np.ndarray, float, np.ndarray, float]:
+    """A linear classifier w.x + c > 0 fitted (logistic regression) on the normalized points,
+    and the same classifier written for the raw points: (w, c, w_raw, c_raw)."""
+    x, t = clouds()
+    xn = normalize(x)
+    empty = np.zeros((0, 2))
+    data = Dataset(xn, t, empty, t[:0], empty, t[:0], 2, "clouds")
+    net = MultiLayerNet(2, [], 2, weight_init_std=0.01, seed=0)  # softmax regression
+    train(net, SGD(lr=0.5), data, iterations=2000, batch_size=None)
+    W, b = net.params["W1"], net.params["b1"]
+    w, c = W[:, 1] - W[:, 0], float(b[1] - b[0])
+    mu, sd = x.mean(axis=0), x.std(axis=0)
+    return w, c, w / sd, c - float(np.sum(w * mu / sd))
+
+
+def rotate(w: np.ndarray, degrees: float) -> np.ndarray:
+    a = np.radians(degrees)
+    return np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]]) @ w
+
+
+def accuracy(x: np.ndarray, t: np.ndarray, w: np.ndarray, c: float) -> float:
+    return float(((x @ w + c > 0) == t).mean())
+
+
+def scatter(ax, x, t, size=8):
+    for k in (0, 1):
+        ax.scatter(*x[t == k].T, s=size, color=CLASS_COLORS[k], alpha=0.7, linewidths=0)
+
+
+@figure("batchnorm-point-clouds.svg")
+def point_clouds():
+    """Raw, zero-centred and normalized points, each with the origin marked."""
+    x, t = clouds()
+    centred = x - x.mean(axis=0)
+    fig, axes = plt.subplots(1, 3, figsize=(11, 3.4), gridspec_kw={"width_ratios": [2.2, 1, 1]})
+    for ax, data, title in zip(
+        axes, (x, centred, normalize(x)), ("raw", "zero-centred", "normalized"), strict=True
+    ):
+        ax.axhline(0, color="0.6", linewidth=0.6)
+        ax.axvline(0, color="0.6", linewidth=0.6)
+        scatter(ax, data, t)
+        ax.set_aspect("equal")
+        ax.set_title(title)
+        ax.set_xlabel("$x_1$")
+    axes[0].set_xlim(-1.5, 27)
+    axes[0].set_ylim(-1.5, 6.5)
+    for ax in axes[1:]:
+        ax.set_xlim(-4, 4)
+        ax.set_ylim(-4, 4)
+    axes[0].set_ylabel("$x_2$")
+    fig.tight_layout()
+    return fig
+
+
+def boundary(ax, w, c, xlim, **style):
+    """Draw the line w.x + c = 0 across xlim."""
+    xs = np.linspace(*xlim, 2)
+    ax.plot(xs, -(c + w[0] * xs) / w[1], **style)
+
+
+@figure("batchnorm-sensitivity.svg")
+def sensitivity():
+    """The classifier's boundary and the boundary turned by +-2 degrees, raw and normalized;
+    the accuracy against the angle."""
+    x, t = clouds()
+    xn = normalize(x)
+    w, c, w_raw, c_raw = classifier()
+    fig, axes = plt.subplots(1, 3, figsize=(11, 3.5))
+    panels = (
+        (axes[0], x, w_raw, c_raw, (13.5, 27), (2.0, 6.5)),
+        (axes[1], xn, w, c, (-3, 3), None),
+    )
+    for ax, data, ww, cc, xlim, ylim in panels:
+        scatter(ax, data, t, size=6)
+        boundary(ax, ww, cc, xlim, color="k", linewidth=1.2)
+        for sign in (1, -1):
+            boundary(ax, rotate(ww, sign * ANGLE), cc, xlim, color="k", linewidth=0.8, ls="--")
+        ax.set_xlim(*xlim)
+        ax.set_ylim(*(ylim or (-3, 3)))
+        ax.set_xlabel("$x_1$")
+        ax.set_ylabel("$x_2$")
+    axes[0].set_title("raw")
+    axes[1].set_title("normalized")
+    angles = np.linspace(-20, 20, 161)
+    for data, ww, cc, label, color in (
+        (x, w_raw, c_raw, "raw", "C1"),
+        (xn, w, c, "normalized", "C2"),
+    ):
+        acc = [accuracy(data, t, rotate(ww, a), cc) for a in angles]
+        axes[2].plot(angles, acc, color=color, label=label)
+    axes[2].set_xlabel("angle (degrees)")
+    axes[2].set_ylabel("accuracy")
+    axes[2].set_ylim(0.4, 1.0)
+    axes[2].legend(loc="center left")
+    fig.tight_layout()
+    return fig
+
+
+# ------------------------------------------------------------------------- batch normalization
+
+
+@cache
+def layer_outputs(scale: float, batchnorm: bool) -> list[np.ndarray]:
+    """Outputs of the five ReLU layers for 1000 x 100 Gaussian inputs (seed 0), batch norm in
+    training mode (normalized with the statistics of these 1000 examples)."""
+    x = np.random.default_rng(0).standard_normal((1000, 100))
+    net = MultiLayerNet(100, HIDDEN, 10, weight_init_std=scale, use_batchnorm=batchnorm, seed=0)
+    return net.activations(x, train=True)
+
+
+ACTIVATION_ROWS = {
+    "std = 0.01": (0.01, False),
+    "std = 0.01, BN": (0.01, True),
+    "std = 1, BN": (1.0, True),
+}
+
+
+@figure("batchnorm-activations.svg")
+def activations():
+    """Histograms of the positive outputs of every layer: no BN (std 0.01), BN (std 0.01, std 1)."""
+    fig, axes = plt.subplots(3, 5, figsize=(10, 4.8))
+    for row, (label, (scale, bn)) in enumerate(ACTIVATION_ROWS.items()):
+        outs = [a[a > 0] for a in layer_outputs(scale, bn)]
+        top = max(float(np.quantile(a, 0.99)) for a in outs)
+        color = BN_COLORS[bn]
+        for col, a in enumerate(outs):
+            ax = axes[row, col]
+            ax.hist(a, bins=30, range=(0.0, top), color=color, histtype="stepfilled")
+            ax.set_xlim(0.0, top)
+            ax.set_yticks([])
+            ax.spines["left"].set_visible(False)
+            ax.xaxis.set_major_locator(MaxNLocator(3))
+            ax.ticklabel_format(axis="x", style="sci", scilimits=(-2, 3))
+            ax.xaxis.get_offset_text().set_fontsize(7)
+            ax.tick_params(axis="x", labelsize=7)
+            if row == 0:
+                ax.set_title(f"layer {col + 1}")
+        axes[row, 0].set_ylabel(label)
+    fig.tight_layout(h_pad=0.9, w_pad=0.6)
+    return fig
+
+
+def digits_run(scale: float | str, batchnorm: bool, lr: float, iterations: int, every: int):
+    data = load_digits()
+    net = MultiLayerNet(
+        data.input_size, HIDDEN, 10, weight_init_std=scale, use_batchnorm=batchnorm, seed=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # some runs diverge; the history says so
+        return train(
+            net, SGD(lr=lr), data, iterations=iterations, batch_size=BATCH, eval_every=every
+        )
+
+
+@cache
+def scale_sweep() -> dict[tuple[float, bool], History]:
+    """(scale, batchnorm) -> history, for the 16 scales, SGD lr 0.01, 200 iterations."""
+    return {
+        (float(s), bn): digits_run(float(s), bn, SWEEP_LR, SWEEP_ITERATIONS, SWEEP_EVAL)
+        for s in SCALES
+        for bn in (False, True)
+    }
+
+
+@cache
+def lr_sweep() -> dict[tuple[float, bool], History]:
+    """(lr, batchnorm) -> history, He initialization, 200 iterations."""
+    return {
+        (lr, bn): digits_run("he", bn, lr, LR_ITERATIONS, LR_ITERATIONS)
+        for lr in LRS
+        for bn in (False, True)
+    }
+
+
+def final_loss(history: History, last: int = 20) -> float:
+    """Mean mini-batch loss of the last iterations; inf when training diverged."""
+    if history.diverged:
+        return float("inf")
+    return float(np.mean(history.loss[-last:]))
+
+
+@figure("batchnorm-weight-scales.svg")
+def weight_scales():
+    """4 x 4 panels of training accuracy (one per weight scale), then the final accuracies."""
+    runs = scale_sweep()
+    fig = plt.figure(figsize=(10, 10))
+    grid, summary = fig.subfigures(2, 1, height_ratios=[3.3, 1.1])
+    axes = grid.subplots(4, 4, sharex=True, sharey=True)
+    for ax, scale in zip(axes.flat, SCALES, strict=True):
+        for bn in (False, True):
+            h = runs[(float(scale), bn)]
+            if h.diverged:  # stopped after a few updates: mark where
+                ax.plot(h.iterations, 0.05, "x", color=BN_COLORS[bn], markersize=8, mew=2)
+                continue
+            ax.plot(h.eval_iterations, h.train_acc, color=BN_COLORS[bn])
+        ax.set_title(f"scale = {scale:.2g}", fontsize=9)
+        ax.set_ylim(0, 1.02)
+        ax.set_xlim(-8, SWEEP_ITERATIONS + 8)
+    for ax in axes[-1]:
+        ax.set_xlabel("iteration")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("accuracy")
+    ax = summary.subplots()
+    for bn in (False, True):
+        scales = [s for s in SCALES if not runs[(float(s), bn)].diverged]
+        acc = [runs[(float(s), bn)].train_acc[-1] for s in scales]
+        ax.semilogx(scales, acc, "o-", color=BN_COLORS[bn], label=BN_LABELS[bn], markersize=4)
+        for s in SCALES:
+            if runs[(float(s), bn)].diverged:
+                ax.plot(s, 0.05, "x", color=BN_COLORS[bn], markersize=8, mew=2)
+    ax.set_xlabel("initial weight scale (std)")
+    ax.set_ylabel("final accuracy")
+    ax.set_ylim(0, 1.02)
+    ax.legend(loc="upper left")
+    return fig
+
+
+@figure("batchnorm-learning-rates.svg")
+def learning_rates():
+    """Loss after 200 iterations against the learning rate; loss curves at lr 0.01."""
+    runs = lr_sweep()
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 3.6))
+    for bn in (False, True):
+        losses = [final_loss(runs[(lr, bn)]) for lr in LRS]
+        ok = [(lr, v) for lr, v in zip(LRS, losses, strict=True) if np.isfinite(v)]
+        ax.loglog(*zip(*ok, strict=True), "o-", color=BN_COLORS[bn], label=BN_LABELS[bn])
+        for lr, v in zip(LRS, losses, strict=True):
+            if not np.isfinite(v):  # diverged: mark it at the top edge
+                ax.plot(lr, 8, "x", color=BN_COLORS[bn], markersize=9, mew=2)
+        h = runs[(LRS[0], bn)]
+        ax2.plot(smooth_curve(h.loss, 21), color=BN_COLORS[bn], label=BN_LABELS[bn])
+    ax.set_ylim(1e-3, 10)
+    ax.set_xlabel("learning rate")
+    ax.set_ylabel("loss (last 20 iterations)")
+    ax.legend(loc="lower left")
+    ax2.set_xlabel("iteration")
+    ax2.set_ylabel(f"loss (lr = {LRS[0]})")
+    ax2.set_ylim(0, 2.6)
+    ax2.legend(loc="upper right")
+    fig.tight_layout()
+    return fig
