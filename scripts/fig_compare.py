@@ -9,7 +9,6 @@ more threads, and on a busy machine extra threads only compete with each other).
 from __future__ import annotations
 
 import math
-import os
 import warnings
 from functools import cache
 from pathlib import Path
@@ -319,10 +318,7 @@ def paths_animation(out: Path) -> None:
         return [*lines.values(), *heads.values(), counter]
 
     animation = FuncAnimation(fig, draw, frames=frames, blit=False)
-    gif = out.with_name(out.name + ".gif")  # Pillow picks the format from the file's suffix
-    try:
-        animation.save(gif, writer=PillowWriter(fps=5), dpi=70)
-        os.replace(gif, out)
+    try:  # ``out`` is a temporary name ending in .gif; the registry renames it when done
+        animation.save(out, writer=PillowWriter(fps=5), dpi=70)
     finally:
-        gif.unlink(missing_ok=True)
         plt.close(fig)

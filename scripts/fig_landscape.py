@@ -15,9 +15,7 @@ same way. ``tests/test_ch_landscape.py`` checks the numbers the page states.
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -411,14 +409,11 @@ def saddle_animation(out):
             heads[name].set_data([shown[-1, 0]], [shown[-1, 1]])
         label.set_text(f"step {step}")
 
-    gif = Path(out).with_name(Path(out).name + ".gif")  # Pillow picks the format by suffix
     writer = PillowWriter(fps=10)
-    try:
-        with writer.saving(fig, gif, dpi=70):
+    try:  # ``out`` is a temporary name ending in .gif; the registry renames it when done
+        with writer.saving(fig, out, dpi=70):
             for frame in range(frames):
                 draw(frame)
                 writer.grab_frame()
-        os.replace(gif, out)
     finally:
-        gif.unlink(missing_ok=True)
         plt.close(fig)

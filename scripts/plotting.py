@@ -32,9 +32,12 @@ def grid(function, n: int = 200, xlim=None, ylim=None):
     return X, Y, Z
 
 
-def contour(ax, function, levels=20, xlim=None, ylim=None, filled=False, log=False):
-    """Draw the function's contour lines (or filled contours) and mark its minimum."""
-    X, Y, Z = grid(function, xlim=xlim, ylim=ylim)
+def contour(ax, function, levels=20, xlim=None, ylim=None, filled=False, log=False, n=200):
+    """Draw the function's contour lines (or filled contours) and mark its minimum.
+
+    ``n``: grid points per axis; small multiples can use fewer to keep SVG files small.
+    """
+    X, Y, Z = grid(function, n=n, xlim=xlim, ylim=ylim)
     if log:
         Z = np.log10(Z - Z.min() + 1e-3)
     draw = ax.contourf if filled else ax.contour
