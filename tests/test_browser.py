@@ -588,7 +588,15 @@ def search(browser: Browser, server: str, lang: str, term: str) -> list[str]:
         page.wait_for_selector(".md-search-result__item", timeout=5000)
     except PlaywrightTimeout:  # no result at all: the assertion shows the empty list
         return []
-    hrefs = page.eval_on_selector_all(".md-search-result__link", "els => els.map(e => e.href)")
+    # Results appear while the worker still answers earlier prefixes of the term ("s", "sa",
+    # ...): read them until two reads a quarter of a second apart agree.
+    hrefs, previous = None, []
+    for _ in range(20):
+        page.wait_for_timeout(250)
+        hrefs = page.eval_on_selector_all(".md-search-result__link", "els => els.map(e => e.href)")
+        if hrefs and hrefs == previous:
+            break
+        previous = hrefs
     results = [urlsplit(h).path.lstrip("/") for h in hrefs]
     browser.searches[lang, term] = results
     return results

@@ -16,9 +16,14 @@ Both patches touch private functions: the versions are pinned in ``pyproject.tom
 
 from __future__ import annotations
 
+import os
+import re
+
+import jupytext
 from mkdocs.structure.files import File
 from mkdocs_jupyter.plugin import Plugin as JupyterPlugin
 from mkdocs_static_i18n import folder
+from pymdownx import slugs
 
 
 class NotebookPage(File):
@@ -49,29 +54,72 @@ def _keep_cache(self, config) -> None:
 JupyterPlugin.on_post_build = _keep_cache
 
 
+EMPTY_HEADING = re.compile(r'<h([1-6]) id="">(.*?)<a class="anchor-link" href="#">', re.S)
+slugify = slugs.slugify(case="lower")
+
+
+def _toc_ids(items) -> list[str]:
+    ids = []
+    for item in items:
+        ids.append(item.id)
+        ids.extend(_toc_ids(item.children))
+    return ids
+
+
+def name_headings(html: str, toc_ids: list[str]) -> str:
+    """Give notebook headings that nbconvert left without an id (Chinese ones) readable ids.
+
+    mkdocs-jupyter's table of contents calls them ``_1``, ``_2``, ... while the headings
+    themselves get ``id=""``, so the table's links went nowhere. Each such heading gets the
+    site's own slug of its text (as ``pymdownx.slugs`` makes for the Markdown pages) and the
+    table's link is pointed at it; headings and table entries correspond in order.
+    """
+    headings = list(EMPTY_HEADING.finditer(html))
+    if not headings:
+        return html
+    seen: set[str] = set()
+    renames = {}
+    for toc_id, match in zip(toc_ids, EMPTY_HEADING.finditer(html), strict=False):
+        if not re.fullmatch(r"_\d+", toc_id):
+            continue
+        text = re.sub(r"<[^>]+>", "", match[2]).strip()
+        new_id = base = slugify(text, "-") or toc_id
+        k = 1
+        while new_id in seen:
+            new_id, k = f"{base}_{k}", k + 1
+        seen.add(new_id)
+        renames[match.start()] = (toc_id, new_id)
+
+    def heading(match: re.Match) -> str:
+        if match.start() not in renames:
+            return match[0]
+        new_id = renames[match.start()][1]
+        return f'<h{match[1]} id="{new_id}">{match[2]}<a class="anchor-link" href="#{new_id}">'
+
+    html = EMPTY_HEADING.sub(heading, html)
+    for toc_id, new_id in renames.values():
+        html = html.replace(f'href="#{toc_id}"', f'href="#{new_id}"')
+    return html
+
+
 def on_post_page(output: str, page, config) -> str:
-    """Write the notebook as ``.ipynb`` next to its page, for the download link in its text.
+    """For notebook pages: name their headings, and write the notebook as ``.ipynb``.
 
     Notebooks are stored as jupytext percent-format ``.py`` files (readable diffs); readers
-    get a real notebook. Each notebook's first cell links to ``<name>.ipynb``.
+    get a real notebook, next to the page, for the download link in its first cell.
     """
     src = page.file.abs_src_path or ""
-    if isinstance(page.file, NotebookPage) or "/notebooks/" in src.replace("\\", "/"):
-        if src.endswith(".py"):
-            import os
-
-            import jupytext
-
-            notebook = jupytext.read(src)
-            notebook.metadata["kernelspec"] = {
-                "name": "python3",
-                "display_name": "Python 3",
-                "language": "python",
-            }
-            target = os.path.join(
-                os.path.dirname(page.file.abs_dest_path),
-                os.path.basename(src)[: -len(".py")] + ".ipynb",
-            )
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            jupytext.write(notebook, target, fmt="ipynb")
+    if not (isinstance(page.file, NotebookPage) and src.endswith(".py")):
+        return output
+    output = name_headings(output, _toc_ids(page.toc))
+    notebook = jupytext.read(src)
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    stem = os.path.basename(src)[: -len(".py")]
+    target = os.path.join(os.path.dirname(page.file.abs_dest_path), stem + ".ipynb")
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    jupytext.write(notebook, target, fmt="ipynb")
     return output
