@@ -6,6 +6,7 @@ import math
 
 import matplotlib.pyplot as plt
 import numpy as np
+from threadpoolctl import threadpool_limits  # one BLAS thread for small matrices
 
 from optimizers import SGD, Adam, AMSGrad, Momentum, landscapes
 from optimizers.data import load_digits
@@ -13,15 +14,6 @@ from optimizers.nn import MultiLayerNet
 from optimizers.train import smooth_curve, train
 from scripts.figures import figure
 from scripts.plotting import COLORS, contour, path, run
-
-try:  # ships with scikit-learn, which the figures need for the digits anyway
-    from threadpoolctl import threadpool_limits
-except ImportError:  # pragma: no cover - without it, BLAS keeps its own thread count
-    from contextlib import nullcontext
-
-    def threadpool_limits(limits=None):
-        return nullcontext()
-
 
 VALLEY_LEVELS = [0.25, 1, 2.5, 5, 10, 20]
 BETA1, BETA2 = 0.9, 0.999

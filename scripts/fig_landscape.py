@@ -20,19 +20,11 @@ from functools import lru_cache
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.animation import PillowWriter
+from threadpoolctl import threadpool_limits  # one BLAS thread for small matrices
 
 from optimizers import SGD, Adam, Momentum, RMSProp, landscapes
 from scripts.figures import figure
 from scripts.plotting import COLORS, contour, grid
-
-try:  # ships with scikit-learn
-    from threadpoolctl import threadpool_limits
-except ImportError:  # pragma: no cover
-    from contextlib import nullcontext
-
-    def threadpool_limits(limits=None):
-        return nullcontext()
-
 
 # ----------------------------------------------------------------------------- test functions
 

@@ -24,6 +24,7 @@ from functools import cache, lru_cache
 
 import matplotlib.pyplot as plt
 import numpy as np
+from threadpoolctl import threadpool_limits  # one BLAS thread for small matrices
 
 from optimizers import SGD, Momentum, landscapes, schedules
 from optimizers.data import load_digits
@@ -31,15 +32,6 @@ from optimizers.nn import MultiLayerNet
 from optimizers.train import DivergenceWarning, smooth_curve, train
 from scripts.figures import figure
 from scripts.plotting import contour, path
-
-try:  # ships with scikit-learn, which the figures need for the digits anyway
-    from threadpoolctl import threadpool_limits
-except ImportError:  # pragma: no cover - without it, BLAS keeps its own thread count
-    from contextlib import nullcontext
-
-    def threadpool_limits(limits=None):
-        return nullcontext()
-
 
 # ----------------------------------------------------------------- too high, too low, good
 

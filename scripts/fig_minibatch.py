@@ -28,6 +28,7 @@ from functools import lru_cache
 
 import matplotlib.pyplot as plt
 import numpy as np
+from threadpoolctl import threadpool_limits  # one BLAS thread for small matrices
 
 from optimizers import SGD, landscapes
 from optimizers.data import batches_per_epoch, load_digits, minibatches
@@ -35,15 +36,6 @@ from optimizers.nn import MultiLayerNet
 from optimizers.train import smooth_curve, train
 from scripts.figures import ROOT, figure
 from scripts.plotting import contour, path
-
-try:  # ships with scikit-learn, which the figures need for the digits anyway
-    from threadpoolctl import threadpool_limits
-except ImportError:  # pragma: no cover - without it, BLAS keeps its own thread count
-    from contextlib import nullcontext
-
-    def threadpool_limits(limits=None):
-        return nullcontext()
-
 
 # ------------------------------------------------------------------------- the digits network
 
