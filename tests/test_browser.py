@@ -15,7 +15,7 @@ tests below judge what was recorded:
 - a language switch whose link is the same page in the other language; one click each way,
 - search: the reader types a term into Material's search box and the expected chapter is among
   the results (table ``SEARCHES``); the index a language's pages search holds only that
-  language (a known failure for now: marked xfail, strict),
+  language,
 - page weight: everything the first load fetched (HTML, CSS, JS, fonts, images, MathJax and its
   fonts, the search index) stays under ``MAX_PAGE_BYTES`` as a web host sends it: text files
   (HTML, CSS, JS, JSON, SVG) gzip-compressed, as GitHub Pages, Netlify or nginx do, the rest
@@ -617,16 +617,9 @@ def test_search_finds_the_chapter(
     assert want in results, f"searching {term!r} on the {lang} site: /{want} not among {results}"
 
 
-# Known: mkdocs-static-i18n merges both languages into one search index, which every page
-# loads, so the English search also lists Chinese pages (searching "momentum" finds the Chinese
-# chapter, which shows `Momentum(...)`) and the Chinese search English ones. strict: once each
-# language has its own index, these xfails fail, and the marker should go.
-MIXED_SEARCH_INDEX = pytest.mark.xfail(
-    strict=True, reason="one search index holds both languages (mkdocs-static-i18n)"
-)
-
-
-@MIXED_SEARCH_INDEX
+# mkdocs-static-i18n merges both languages into one search index; scripts/hooks/search.py
+# splits it and points each language's pages at their own (English readers searching
+# "momentum" used to get the Chinese chapter too).
 @pytest.mark.parametrize("lang", LANGS)
 def test_search_index_holds_only_the_readers_language(
     visits: dict[str, Visit], site: Path, lang: str
@@ -641,7 +634,9 @@ def test_search_index_holds_only_the_readers_language(
     assert indexes, f"no {lang} page loaded a search index"
     for index in sorted(indexes):
         docs = json.loads((site / index.lstrip("/")).read_text(encoding="utf-8"))["docs"]
-        langs = Counter(lang_of(d["location"]) for d in docs)
+        # Locations are relative to the directory that holds search/ ("/en/" for English).
+        base = index.lstrip("/").removesuffix("search/search_index.json")
+        langs = Counter(lang_of(base + d["location"]) for d in docs)
         others = {other: n for other, n in langs.items() if other != lang}
         assert not others, (
             f"the {lang} pages search {index}, which also holds {others} entries of other "
