@@ -219,6 +219,20 @@ def _score_colors(scores):
     return plt.get_cmap("viridis")(np.nan_to_num(np.asarray(scores), nan=0.0))
 
 
+def mark_best(ax, trials) -> None:
+    """A star at the learning rate and weight decay of the best trial."""
+    best = search.best_trial(trials)
+    ax.plot(
+        best.params["lr"],
+        best.params["weight_decay"],
+        "*",
+        color="C3",
+        markersize=16,
+        markeredgecolor="k",
+        zorder=4,
+    )
+
+
 @figure("tuning-grid-random.svg")
 def grid_random():
     """Nine grid trials try three learning rates; nine random trials try nine."""
@@ -260,16 +274,7 @@ def grid_random():
         side.set_xticks([0, 1])
         side.set_xlabel("accuracy")
         side.tick_params(labelleft=False)
-        best = search.best_trial(trials)
-        ax.plot(
-            best.params["lr"],
-            best.params["weight_decay"],
-            "*",
-            color="C3",
-            markersize=16,
-            markeredgecolor="k",
-            zorder=4,
-        )
+        mark_best(ax, trials)
     return fig
 
 
@@ -355,16 +360,7 @@ def coarse_to_fine_figure():
             markerfacecolor="none",
             markeredgewidth=1.2,
         )
-    best = search.best_trial(trials)
-    ax.plot(
-        best.params["lr"],
-        best.params["weight_decay"],
-        "*",
-        color="C3",
-        markersize=16,
-        markeredgecolor="k",
-        zorder=4,
-    )
+    mark_best(ax, trials)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(C2F_SPACE["lr"][0] / 1.6, C2F_SPACE["lr"][1] * 1.6)
