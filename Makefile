@@ -14,11 +14,12 @@ TEST_EXTRAS := test$(if $(filter 1,$(REFERENCE)),$(comma)reference)
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: serve test build figures bench lint format clean help
+.PHONY: serve test test-fast build figures bench lint format clean help
 
 help:
 	@echo "make serve   - set up .venv, rebuild stale figures, serve the site on http://127.0.0.1:8000"
 	@echo "make test    - set up .venv (with test packages) and run the whole test suite"
+	@echo "make test-fast - the inner loop: no browser, no notebooks, no figure rebuild"
 	@echo "make build   - build the site into site/ (mkdocs build --strict)"
 	@echo "make figures - rebuild every figure (python -m scripts.figures)"
 	@echo "make bench   - run the speed benchmarks against torch"
@@ -49,6 +50,12 @@ figures: $(VENV)/.docs
 test: $(VENV)/.test-$(REFERENCE)
 	bash scripts/check_chromium.sh
 	$(BIN)/python -m pytest --codeblocks tests docs
+
+# The inner loop: the library, the chapters' claims (from the stored experiments), the page code
+# (English; the Chinese blocks are the same code) and the page checks that need no browser.
+test-fast: $(VENV)/.test-$(REFERENCE)
+	$(BIN)/python -m pytest --codeblocks tests docs/en -m "not browser and not notebook" \
+		--deselect tests/site/test_figures.py::test_figures_rebuild_byte_identical
 
 bench: $(VENV)/.test-1
 	$(BIN)/python scripts/bench_optimizers.py

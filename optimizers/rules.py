@@ -10,7 +10,7 @@ number (1, 2, ...).
 ``AdamW``, ``Nadam`` and ``AMSGrad`` are subclasses of ``Adam`` (same hyperparameters and
 ``m``, ``v``; each writes its own step) rather than flags, so each page can print its rule whole.
 
-Each docstring says how the rule maps onto ``torch.optim`` (``tests/test_reference_torch.py``
+Each docstring says how the rule maps onto ``torch.optim`` (``tests/unit/test_reference_torch.py``
 checks every mapping number for number in float64).
 """
 
@@ -251,7 +251,7 @@ class Adam(Optimizer):
     torch: ``torch.optim.Adam(params, lr, betas=(beta1, beta2), eps=eps_t)`` divides by
     sqrt(v / (1 - beta2**t)) + eps_t instead; the two agree exactly when eps_t = eps /
     sqrt(1 - beta2**t) (a step-dependent eps), so at eps=0, and otherwise our step is smaller
-    by a factor in [sqrt(1 - beta2**t), 1] (see the bound in tests/test_reference_torch.py).
+    by a factor in [sqrt(1 - beta2**t), 1] (see the bound in tests/unit/test_reference_torch.py).
     torch's default eps is 1e-8.
     """
 

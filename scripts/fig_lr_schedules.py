@@ -14,53 +14,35 @@ Experiments (all on the 8x8 digits, single BLAS thread, fixed seeds):
 - ``lr-schedules-lr-first.svg``: the same network and budget for eight base learning rates,
   without and with that step decay: the validation accuracy at the end.
 
-``tests/test_ch_lr_schedules.py`` checks the numbers the page states about these runs.
+The runs themselves are the stored experiments of ``scripts/exp_lr_schedules.py``; this module
+only draws them.
 """
 
 from __future__ import annotations
 
-import warnings
-from functools import cache, lru_cache
-
 import matplotlib.pyplot as plt
 import numpy as np
-from threadpoolctl import threadpool_limits  # one BLAS thread for small matrices
 
-from optimizers import SGD, Momentum, landscapes, schedules
-from optimizers.data import load_digits
-from optimizers.nn import MultiLayerNet
-from optimizers.train import DivergenceWarning, smooth_curve, train
+from optimizers import landscapes, schedules
+from optimizers.train import smooth_curve
+from scripts.exp_lr_schedules import (
+    BASE_LRS,
+    CURVE_ITERATIONS,
+    CURVE_LRS,
+    DECAY_EVERY,
+    DECAY_ITERATIONS,
+    DECAY_LR,
+    DIVERGING_LR,
+    lr_run,
+    momentum_run,
+    noisy_paths,
+)
 from scripts.figures import figure
 from scripts.plotting import contour, path
 
 # ----------------------------------------------------------------- too high, too low, good
 
-CURVE_LRS = (0.001, 0.1, 1.0)  # too low, good, too high (the network dies)
-DIVERGING_LR = 5.0  # the loss overflows
-CURVE_ITERATIONS = 1000
 CURVE_COLORS = {0.001: "C0", 0.1: "C2", 1.0: "C1", 5.0: "C3"}
-
-
-def deep_net() -> MultiLayerNet:
-    """The book's five-layer network on the digits: 64 -> 4 x 100 ReLU -> 10, He init."""
-    return MultiLayerNet(64, [100] * 4, 10, seed=0)
-
-
-@cache
-def lr_run(lr: float, iterations: int = CURVE_ITERATIONS):
-    """Plain SGD with learning rate ``lr`` on the five-layer network, batch 128."""
-    with threadpool_limits(1), warnings.catch_warnings():
-        warnings.simplefilter("ignore", DivergenceWarning)
-        return train(
-            deep_net(),
-            SGD(lr=lr),
-            load_digits(),
-            iterations=iterations,
-            batch_size=128,
-            seed=0,
-            eval_every=iterations,
-            progress=False,
-        )
 
 
 @figure("lr-schedules-learning-rates.svg")
@@ -68,7 +50,7 @@ def learning_rates():
     """Left: smoothed loss for a too-low, a good and a too-high lr. Right: lr = 5 diverges."""
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 3.8), gridspec_kw={"width_ratios": [2, 1]})
     for lr in CURVE_LRS:
-        loss = lr_run(lr).loss
+        loss = lr_run(lr)["history"].loss
         steps = np.arange(1, len(loss) + 1)
         color = CURVE_COLORS[lr]
         ax.plot(steps, loss, color=color, linewidth=0.5, alpha=0.3)
@@ -80,7 +62,7 @@ def learning_rates():
     ax.set_ylabel("loss")
     ax.legend(loc="center", bbox_to_anchor=(0.45, 0.4))
 
-    history = lr_run(DIVERGING_LR)
+    history = lr_run(DIVERGING_LR)["history"]
     loss = history.loss
     steps = np.arange(1, len(loss) + 1)
     ax2.semilogy(steps, loss, "o-", color=CURVE_COLORS[DIVERGING_LR], markersize=4)
@@ -103,47 +85,13 @@ def learning_rates():
 
 # ----------------------------------------------------------------- noisy path
 
-NOISE_SIGMA = 1.0
-NOISE_STEPS = 400
-
-
-def scheduled_path(function, optimizer, schedule, steps):
-    """Like ``landscapes.trajectory``, but ``optimizer.lr = schedule(t)`` before update t."""
-    scheduler = schedules.Scheduler(optimizer, schedule)
-    params = {"x": np.array(function.start[0]), "y": np.array(function.start[1])}
-    points = [np.array(function.start)]
-    for _ in range(steps):
-        scheduler.step()
-        point = points[-1]
-        g = function.gradient(point)
-        optimizer.update(params, {"x": g[0], "y": g[1]})
-        points.append(np.array([params["x"], params["y"]], dtype=float))
-    return np.array(points)
-
-
-@lru_cache(maxsize=1)
-def noisy_paths():
-    """SGD on x²/20 + y² with N(0, 1) gradient noise: lr 0.5 constant and lr 0.5 / (1 + t/20)."""
-    f = landscapes.ill_conditioned()
-    constant = scheduled_path(
-        landscapes.with_gradient_noise(f, NOISE_SIGMA, seed=1),
-        SGD(lr=0.5),
-        lambda t: 0.5,
-        NOISE_STEPS,
-    )
-    decayed = scheduled_path(
-        landscapes.with_gradient_noise(f, NOISE_SIGMA, seed=1),
-        SGD(lr=0.5),
-        schedules.inverse_time(0.5, decay_rate=0.05),
-        NOISE_STEPS,
-    )
-    return f, constant, decayed
-
 
 @figure("lr-schedules-noisy-path.svg")
 def noisy_path():
     """With noisy gradients a constant lr keeps wandering; a decaying lr settles."""
-    f, constant, decayed = noisy_paths()
+    f = landscapes.ill_conditioned()
+    runs = noisy_paths()
+    constant, decayed = runs["constant"], runs["decayed"]
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 3.6), gridspec_kw={"width_ratios": [3, 2]})
     contour(ax, f, levels=[0.25, 1, 2.5, 5, 10, 20])
     path(ax, constant, label="lr = 0.5", color="C0", marker=None, linewidth=0.6, alpha=0.7)
@@ -217,48 +165,6 @@ def all_schedules():
 
 
 # ----------------------------------------------------------------- step decay in training
-
-DECAY_LR = 0.2
-DECAY_EVERY = 400
-DECAY_GAMMA = 0.3
-DECAY_ITERATIONS = 1200
-WEIGHT_DECAY = 0.01
-BASE_LRS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.2, 0.3, 0.5)
-
-
-def small_net() -> MultiLayerNet:
-    """64 -> 100 -> 100 -> 10 ReLU network with weight decay 0.01 (the loss includes it)."""
-    return MultiLayerNet(64, [100, 100], 10, weight_decay_lambda=WEIGHT_DECAY, seed=0)
-
-
-def step_decay(lr: float):
-    """The chapter's staircase: multiply lr by 0.3 every 400 updates."""
-    return schedules.step(lr, step_size=DECAY_EVERY, gamma=DECAY_GAMMA)
-
-
-@cache
-def momentum_run(lr: float, decayed: bool):
-    """Momentum (0.9) on the small network, batch 32, 1200 updates, with or without decay."""
-    with threadpool_limits(1), warnings.catch_warnings():
-        warnings.simplefilter("ignore", DivergenceWarning)
-        return train(
-            small_net(),
-            Momentum(lr=lr, momentum=0.9),
-            load_digits(),
-            iterations=DECAY_ITERATIONS,
-            batch_size=32,
-            schedule=step_decay(lr) if decayed else None,
-            seed=0,
-            eval_every=DECAY_ITERATIONS,
-            progress=False,
-        )
-
-
-def phase_means(history, window: int = 100) -> list[float]:
-    """Mean loss over the last ``window`` updates before each decay and before the end."""
-    loss = np.asarray(history.loss)
-    ends = list(range(DECAY_EVERY, DECAY_ITERATIONS + 1, DECAY_EVERY))
-    return [float(loss[end - window : end].mean()) for end in ends]
 
 
 @figure("lr-schedules-step-decay.svg")

@@ -19,7 +19,7 @@ live in ``.cache/figures/``.
 The MkDocs hook ``scripts/hooks/figures.py`` runs ``--stale`` before every build.
 
 ``--out DIR`` writes the figures into DIR instead and leaves ``docs/figures/`` and the hashes
-alone (``tests/test_figures.py`` builds twice that way and compares the bytes).
+alone (``tests/site/test_figures.py`` builds twice that way and compares the bytes).
 """
 
 from __future__ import annotations
@@ -118,9 +118,12 @@ def fingerprint(fig: Figure) -> str:
     import matplotlib
     import numpy
 
+    from scripts.results import script_closure
+
     common = [*sorted(PACKAGE.rglob("*.py")), Path(__file__).resolve(), SCRIPTS / "plotting.py"]
     h = hashlib.sha256()
-    h.update(_hash_files([*common, fig.script]).encode())
+    # the script and every script module it imports (its experiments, scripts.results, ...)
+    h.update(_hash_files(set(common) | set(script_closure(fig.script))).encode())
     h.update(f"{fig.name}|{matplotlib.__version__}|{numpy.__version__}".encode())
     return h.hexdigest()
 
@@ -274,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.stale:
         names = [n for n in names if is_stale(figures[n])]
     if not names:
+        if args.stale:
+            _refresh_numbers(args.quiet)
         if not args.quiet:
             print("figures: nothing to do")
         return 0
@@ -284,7 +289,16 @@ def main(argv: list[str] | None = None) -> int:
         f"figures: built {len(timings)} in {time.perf_counter() - start:.1f} s; slowest: "
         + ", ".join(f"{n} {s:.1f} s" for n, s in slowest)
     )
+    if args.out is None and (args.stale or not args.names):
+        _refresh_numbers(args.quiet)
     return 0
+
+
+def _refresh_numbers(quiet: bool) -> None:
+    """After the figures (whose workers stored the experiments): the pages' stale numbers."""
+    from scripts import results
+
+    results.refresh(quiet=quiet)
 
 
 if __name__ == "__main__":

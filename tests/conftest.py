@@ -1,5 +1,15 @@
 """Shared test set-up.
 
+The tests come in three kinds, one folder each: ``unit/`` (the library, against formulas and
+reference implementations), ``chapters/`` (what each chapter claims about its experiments, read
+from the stored results of ``scripts/exp_*.py``) and ``site/`` (the pages, the build, the
+figures, the notebooks, the browser). Shared helpers live in ``tests/support/``.
+
+Page code blocks: pytest-codeblocks collects the blocks of both languages, but
+``site/test_parity.py`` proves that each Chinese block is the English one with translated
+comments (and the same expected output), so the Chinese copies are deselected; pass
+``--both-languages`` to run them too.
+
 Under CI (the environment variable CI is set) a skipped test is a failure: the reference
 checks against torch and the browser checks must run there, not silently skip.
 """
@@ -36,6 +46,27 @@ def site(tmp_path_factory) -> Path:
     warnings = [line for line in log.splitlines() if line.startswith("WARNING")]
     assert not warnings, "\n".join(warnings)
     return out
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--both-languages",
+        action="store_true",
+        help="also run the code blocks of docs/zh/ (identical to docs/en/ by the parity test)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--both-languages"):
+        return
+    zh = ROOT / "docs" / "zh"
+    keep, drop = [], []
+    for item in items:
+        path = Path(str(item.path))
+        (drop if path.suffix == ".md" and path.is_relative_to(zh) else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

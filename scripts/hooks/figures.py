@@ -1,9 +1,11 @@
-"""MkDocs hook: rebuild stale figures before the site is built.
+"""MkDocs hook: bring the figures, the pages' numbers and the executed notebooks up to date.
 
-A figure is stale when its file is missing or when its script or the ``optimizers`` package
-changed (a content hash, see ``scripts/figures.py``). The figures are built in a separate
-process so that ``mkdocs serve`` always runs the code as it is on disk, not modules it
-imported earlier.
+A figure is stale when its file is missing or when its script, the experiments it draws or the
+``optimizers`` package changed (a content hash, see ``scripts/figures.py``); the pages' numbers
+are refreshed after the figures, from the same stored experiments (``scripts/results.py``); a
+notebook is executed again when its source or the library changed (``scripts/notebooks.py``).
+Each runs in a separate process, so that ``mkdocs serve`` always runs the code as it is on
+disk, not modules it imported earlier; the notebooks run beside the figures.
 """
 
 from __future__ import annotations
@@ -23,9 +25,15 @@ def on_pre_build(config, **kwargs) -> None:
     if key in _done_for_build:
         return
     _done_for_build.add(key)
-    command = [sys.executable, "-m", "scripts.figures", "--stale"]
+    notebooks = [sys.executable, "-m", "scripts.notebooks", "--stale"]
+    figures = [sys.executable, "-m", "scripts.figures", "--stale"]
     # Output goes straight to the terminal: a progress bar while figures build (tqdm draws it
-    # only on a terminal), then one summary line.
-    result = subprocess.run(command, cwd=ROOT)
-    if result.returncode:
-        raise SystemExit(f"figure build failed ({' '.join(command)}); see the output above")
+    # only on a terminal), then one summary line each.
+    background = subprocess.Popen(notebooks, cwd=ROOT)
+    try:
+        result = subprocess.run(figures, cwd=ROOT)
+    finally:
+        background.wait()
+    for command, code in ((figures, result.returncode), (notebooks, background.returncode)):
+        if code:
+            raise SystemExit(f"{' '.join(command[1:])} failed; see the output above")

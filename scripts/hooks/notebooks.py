@@ -10,20 +10,33 @@ mkdocs-jupyter evicts every cache entry not used by the current build; static-i1
 build per language, so each language evicted the other's entries and the cache never hit. The
 hook turns eviction off (stale entries are small and live in the ignored ``.cache/``).
 
+The notebooks are stored without outputs (jupytext ``.py``). ``scripts/notebooks.py`` executes
+each once per content hash (the build hook runs it first); this hook then points each notebook
+page at its executed ``.ipynb``, so the page shows the printed values and the plots, and the
+download next to the page is that executed notebook.
+
 Both patches touch private functions: the versions are pinned in ``pyproject.toml`` and
-``tests/test_site.py`` checks that a notebook page renders as HTML in both languages.
+``tests/site/test_site.py`` checks that a notebook page renders as HTML in both languages.
 """
 
 from __future__ import annotations
 
-import os
 import re
+import shutil
+import sys
+from pathlib import Path
 
-import jupytext
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 from mkdocs_jupyter.plugin import Plugin as JupyterPlugin
 from mkdocs_static_i18n import folder
 from pymdownx import slugs
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # the `mkdocs` command does not put the project on sys.path
+    sys.path.insert(0, str(ROOT))
+
+from scripts import notebooks as executed  # noqa: E402
 
 
 class NotebookPage(File):
@@ -102,24 +115,29 @@ def name_headings(html: str, toc_ids: list[str]) -> str:
     return html
 
 
-def on_post_page(output: str, page, config) -> str:
-    """For notebook pages: name their headings, and write the notebook as ``.ipynb``.
+@event_priority(-110)  # after mkdocs-static-i18n (-100), which rebuilds every file
+def on_files(files, config):
+    """Point every notebook page (a jupytext ``.py``) at its executed notebook."""
+    for file in files:
+        src = file.abs_src_path or ""
+        if isinstance(file, NotebookPage) and src.endswith(".py"):
+            file.notebook_source = src
+            file.abs_src_path = str(executed.ensure(Path(src)))
+    return files
 
-    Notebooks are stored as jupytext percent-format ``.py`` files (readable diffs); readers
-    get a real notebook, next to the page, for the download link in its first cell.
+
+def on_post_page(output: str, page, config) -> str:
+    """For notebook pages: name their headings, and offer the executed ``.ipynb`` for download.
+
+    mkdocs-jupyter's ``include_source`` copies the rendered file (the executed notebook) next
+    to the page under its own name, which is the name the notebook's first cell links to.
     """
-    src = page.file.abs_src_path or ""
-    if not (isinstance(page.file, NotebookPage) and src.endswith(".py")):
+    if not isinstance(page.file, NotebookPage) or not hasattr(page.file, "notebook_source"):
         return output
     output = name_headings(output, _toc_ids(page.toc))
-    notebook = jupytext.read(src)
-    notebook.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    stem = os.path.basename(src)[: -len(".py")]
-    target = os.path.join(os.path.dirname(page.file.abs_dest_path), stem + ".ipynb")
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    jupytext.write(notebook, target, fmt="ipynb")
+    stem = Path(page.file.notebook_source).stem
+    target = Path(page.file.abs_dest_path).parent / (stem + ".ipynb")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if Path(page.file.abs_src_path).resolve() != target.resolve():
+        shutil.copyfile(page.file.abs_src_path, target)
     return output

@@ -24,11 +24,11 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.markdown import IMAGE_HTML, IMAGE_MD
+
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 FIGURES = DOCS / "figures"
-IMAGE_MD = re.compile(r"!\[(?:[^\]\\]|\\.)*\]\(\s*<?(?P<path>[^)\s>]+)")
-IMAGE_HTML = re.compile(r"<img\b[^>]*\bsrc=[\"'](?P<path>[^\"']+)[\"']")
 
 pytestmark = pytest.mark.slow
 

@@ -45,7 +45,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"  # served at /, the others at /<lang>/
 MAX_PAGE_BYTES = 2_000_000
@@ -72,7 +72,7 @@ CHROMIUM_FLAGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
 def find_chromium() -> str | None:

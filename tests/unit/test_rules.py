@@ -34,7 +34,7 @@ from optimizers.rules import (
     RMSProp,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ALL_RULES = [SGD, Momentum, Nesterov, AdaGrad, RMSProp, AdaDelta, Adam, AdamW, Nadam, AMSGrad]
 
 

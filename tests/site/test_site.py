@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PAGES = sorted(p.relative_to(ROOT / "docs" / "zh") for p in (ROOT / "docs" / "zh").rglob("*.md"))
 NOTEBOOKS = sorted(
     p.relative_to(ROOT / "docs" / "zh") for p in (ROOT / "docs" / "zh" / "notebooks").glob("*.py")
@@ -55,6 +55,9 @@ def test_notebooks_render_as_html_with_ipynb(site: Path, lang: str):
         html = page.read_text(encoding="utf-8")
         assert "jp-Notebook" in html or "jupyter-wrapper" in html, f"{page} is not a notebook"
         assert "# %%" not in html, f"{page} shows the raw jupytext source"
+        # the executed notebook: printed values and plots are on the page
+        assert "jp-OutputArea-output" in html, f"{page} shows no output"
+        assert 'src="data:image/png' in html, f"{page} shows no plot"
         assert (page.parent / (nb.stem + ".ipynb")).is_file(), f"no .ipynb next to {page}"
 
 

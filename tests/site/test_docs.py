@@ -14,31 +14,13 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.markdown import fences
+
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 PAGES = sorted(p for p in DOCS.rglob("*.md") if "figures" not in p.parts)
 NOT_RUN = {"text", "console", "yaml", "toml", "json", "latex", "tex", "markdown", "md"}
-FENCE = re.compile(r"^(?P<indent>\s*)(?P<ticks>`{3,}|~{3,})(?P<info>.*)$")
 SNIPPET = re.compile(r'^--8<-- "(?P<path>[^":]+)(?::(?P<section>[\w-]+))?"$')
-
-
-def fences(path: Path):
-    """Yield (line number, info string, body lines) for every fenced block of a page."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    i = 0
-    while i < len(lines):
-        m = FENCE.match(lines[i])
-        if not m:
-            i += 1
-            continue
-        start, ticks, info = i + 1, m["ticks"], m["info"].strip()
-        body = []
-        i += 1
-        while i < len(lines) and not lines[i].strip().startswith(ticks):
-            body.append(lines[i][len(m["indent"]) :])
-            i += 1
-        yield start, info, body
-        i += 1
 
 
 def page_id(path: Path) -> str:
