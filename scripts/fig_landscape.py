@@ -8,93 +8,36 @@
 - ``landscape-saddle-paths.svg`` and ``landscape-saddle.gif``: SGD, Momentum, RMSProp and Adam
   (all with lr 0.01) at the saddle of x² - y².
 
-The test functions that ``optimizers.landscapes`` does not have (the plateau, the 2-D function
-with two valleys) are defined here as ``Landscape`` subclasses; the page defines the plateau the
-same way. ``tests/test_ch_landscape.py`` checks the numbers the page states.
+The runs, and the test functions that ``optimizers.landscapes`` does not have, are in
+``scripts/exp_landscape.py`` (stored results); this module only draws.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.animation import PillowWriter
-from threadpoolctl import threadpool_limits  # one BLAS thread for small matrices
 
-from optimizers import SGD, Adam, Momentum, RMSProp, landscapes
+from optimizers import landscapes
+from scripts.exp_landscape import (
+    DIMENSIONS,
+    INDEX_DIMENSIONS,
+    PLATEAU_STARTS,
+    Plateau,
+    Plateau2D,
+    TwoValleys,
+    cubic,
+    flat_spot_paths,
+    inside,
+    negative_fractions,
+    plateau_optimizers,
+    plateau_paths,
+    plateau_table,
+    positive_fractions,
+    saddle_paths,
+)
 from scripts.figures import figure
 from scripts.plotting import COLORS, contour, grid
-
-# ----------------------------------------------------------------------------- test functions
-
-
-class Plateau(landscapes.Landscape):
-    """``f(x) = 1 - exp(-x**2)``: a well of depth 1 at 0, almost flat for |x| > 2."""
-
-    def __init__(self) -> None:
-        super().__init__("1 - exp(-x²)", 1, start=[2.5], minimum=[0.0], xlim=(-3.5, 3.5))
-
-    def _value(self, x):
-        return 1.0 - np.exp(-(x[0] ** 2))
-
-    def _gradient(self, x):
-        return (2.0 * x[0] * np.exp(-(x[0] ** 2)))[None]
-
-    def _hessian(self, x):
-        return ((2.0 - 4.0 * x[0] ** 2) * np.exp(-(x[0] ** 2)))[None, None]
-
-
-class Plateau2D(landscapes.Landscape):
-    """``f(x, y) = 1 - exp(-(x**2 + y**2))``: a round well in a wide flat plain."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            "1 - exp(-(x² + y²))", 2, start=[2.5, 1.0], minimum=[0, 0], xlim=(-3, 3), ylim=(-3, 3)
-        )
-
-    def _value(self, x):
-        return 1.0 - np.exp(-(x[0] ** 2) - x[1] ** 2)
-
-    def _gradient(self, x):
-        e = np.exp(-(x[0] ** 2) - x[1] ** 2)
-        return np.stack([2.0 * x[0] * e, 2.0 * x[1] * e])
-
-    def _hessian(self, x):  # not needed by the figures
-        raise NotImplementedError
-
-
-class TwoValleys(landscapes.Landscape):
-    """``f(x, y) = x**4/4 + x**3/3 - x**2 + y**2``: chapter 1's 1-D function with a y valley.
-
-    Global minimum (-2, 0), local minimum (1, 0), saddle point (0, 0) between them.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(
-            "x⁴/4 + x³/3 - x² + y²",
-            2,
-            start=[2.0, 1.0],
-            minimum=[-2.0, 0.0],
-            xlim=(-2.8, 2.0),
-            ylim=(-1.5, 1.5),
-            local_minima=[[1.0, 0.0]],
-        )
-
-    def _value(self, x):
-        return x[0] ** 4 / 4 + x[0] ** 3 / 3 - x[0] ** 2 + x[1] ** 2
-
-    def _gradient(self, x):
-        return np.stack([x[0] ** 3 + x[0] ** 2 - 2 * x[0], 2 * x[1]])
-
-    def _hessian(self, x):  # not needed by the figures
-        raise NotImplementedError
-
-
-def cubic() -> landscapes.Polynomial1D:
-    """``f(x) = x**3``: f' = f'' = 0 at 0, the one-dimensional cousin of a saddle."""
-    return landscapes.Polynomial1D([0.0, 0.0, 0.0, 1.0], name="x³", start=[1.0], xlim=(-1.3, 1.3))
-
 
 # ----------------------------------------------------------------------------- 1-D
 
@@ -116,8 +59,8 @@ def one_dimension():
     xs = np.linspace(*g.xlim, 400)
     ax = axes[1]
     ax.plot(xs, g.value(xs[None]), color="k", linewidth=1.2)
-    right = landscapes.trajectory(SGD(lr=0.1), g, [1.0], 60)[:, 0]
-    left = landscapes.trajectory(SGD(lr=0.1), g, [-0.3], 6)[:, 0]
+    paths = flat_spot_paths()
+    right, left = paths["cubic_right"], paths["cubic_left"]
     ax.plot(right, g.value(right[None]), "o-", color="C0", markersize=3, linewidth=0.6)
     ax.plot(left, g.value(left[None]), "o-", color="C3", markersize=3, linewidth=0.6)
     ax.plot(0, 0, "s", color="k", markersize=6, fillstyle="none")
@@ -126,7 +69,7 @@ def one_dimension():
     xs = np.linspace(*h.xlim, 400)
     ax = axes[2]
     ax.plot(xs, h.value(xs[None]), color="k", linewidth=1.2)
-    steps = landscapes.trajectory(SGD(lr=0.1), h, [2.5], 300)[:, 0]
+    steps = paths["plateau"]
     ax.plot(steps, h.value(steps[None]), "o", color="C0", markersize=3, alpha=0.5)
     for ax, title in zip(axes, ("local minimum", "flat inflection", "plateau"), strict=True):
         ax.set_xlabel("$x$")
@@ -184,43 +127,6 @@ def contours():
 
 # ----------------------------------------------------------------------------- random Hessians
 
-DIMENSIONS = tuple(range(1, 6))
-SAMPLES = 200_000
-INDEX_DIMENSIONS = (2, 10, 100)
-INDEX_SAMPLES = 1000
-
-
-def goe(n: int, count: int, rng: np.random.Generator) -> np.ndarray:
-    """``count`` random symmetric n x n matrices (G + G^T) / 2, G with N(0, 1) entries (GOE)."""
-    G = rng.standard_normal((count, n, n))
-    return (G + np.swapaxes(G, 1, 2)) / 2
-
-
-@lru_cache(maxsize=1)
-def positive_fractions() -> dict[int, float]:
-    """Fraction of GOE matrices whose eigenvalues are all positive, per dimension.
-
-    The same numbers as the page's code block (same seed, same order of draws).
-    """
-    rng = np.random.default_rng(0)
-    fractions = {}
-    with threadpool_limits(1):
-        for n in DIMENSIONS:
-            H = goe(n, SAMPLES, rng)
-            fractions[n] = float(np.mean(np.linalg.eigvalsh(H)[:, 0] > 0))
-    return fractions
-
-
-@lru_cache(maxsize=1)
-def negative_fractions() -> dict[int, np.ndarray]:
-    """Per dimension, the fraction of negative eigenvalues of each of INDEX_SAMPLES GOE matrices."""
-    rng = np.random.default_rng(1)
-    out = {}
-    with threadpool_limits(1):
-        for n in INDEX_DIMENSIONS:
-            out[n] = np.mean(np.linalg.eigvalsh(goe(n, INDEX_SAMPLES, rng)) < 0, axis=1)
-    return out
-
 
 @figure("landscape-random-hessians.svg")
 def random_hessians():
@@ -247,45 +153,13 @@ def random_hessians():
 
 # ----------------------------------------------------------------------------- plateau
 
-PLATEAU_LR = 0.1
-PLATEAU_STARTS = (1.5, 2.0, 2.5, 3.0)
-
-
-def plateau_optimizers():
-    return {
-        "SGD": SGD(lr=PLATEAU_LR),
-        "Momentum": Momentum(lr=PLATEAU_LR, momentum=0.9),
-        "Adam": Adam(lr=PLATEAU_LR),
-    }
-
-
-def steps_to_leave(path: np.ndarray, f, level: float = 0.5) -> int | None:
-    """First step at which f falls below ``level`` (None if it never does)."""
-    below = np.nonzero(f.value(path.T) < level)[0]
-    return int(below[0]) if len(below) else None
-
-
-@lru_cache(maxsize=1)
-def plateau_table() -> dict[str, dict[float, int | None]]:
-    """Steps until f < 0.5 on 1 - exp(-x²), per optimizer and start."""
-    f = Plateau()
-    table = {}
-    for name in plateau_optimizers():
-        table[name] = {}
-        for start in PLATEAU_STARTS:
-            path = landscapes.trajectory(plateau_optimizers()[name], f, [start], 5000)
-            table[name][start] = steps_to_leave(path, f)
-    return table
-
 
 @figure("landscape-plateau.svg")
 def plateau():
     """Left: f against the step from x = 2.5. Right: steps to leave the plateau, per start."""
-    f = Plateau()
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 3.6))
-    for name, optimizer in plateau_optimizers().items():
-        path = landscapes.trajectory(optimizer, f, [2.5], 400)
-        ax.plot(f.value(path.T), color=COLORS[name], label=name)
+    for name, values in plateau_paths().items():
+        ax.plot(values, color=COLORS[name], label=name)
     ax.set_xlabel("step")
     ax.set_ylabel("$f$")
     ax.legend(loc="center right")
@@ -306,42 +180,7 @@ def plateau():
 
 # ----------------------------------------------------------------------------- saddle
 
-SADDLE_LR = 0.01
-SADDLE_STEPS = 400
-SADDLE_NAMES = ("SGD", "Momentum", "RMSProp", "Adam")
-
-
-def saddle_optimizers():
-    return {
-        "SGD": SGD(lr=SADDLE_LR),
-        "Momentum": Momentum(lr=SADDLE_LR, momentum=0.9),
-        "RMSProp": RMSProp(lr=SADDLE_LR, decay_rate=0.99),
-        "Adam": Adam(lr=SADDLE_LR),
-    }
-
-
-@lru_cache(maxsize=1)
-def saddle_paths() -> dict[str, np.ndarray]:
-    f = landscapes.saddle()
-    return {
-        name: landscapes.trajectory(opt, f, None, SADDLE_STEPS)
-        for name, opt in saddle_optimizers().items()
-    }
-
-
-def inside(points: np.ndarray, box: float = 2.0) -> np.ndarray:
-    """The path up to (and including) the first point outside [-box, box]^2."""
-    out = np.nonzero(np.max(np.abs(points), axis=1) > box)[0]
-    return points if len(out) == 0 else points[: out[0] + 1]
-
-
 LINESTYLES = {"SGD": "-", "Momentum": "-", "RMSProp": "--", "Adam": "-"}
-
-
-def escape_step(points: np.ndarray, level: float = 1.0) -> int | None:
-    """First step with |y| > level: the path has left the saddle along y."""
-    out = np.nonzero(np.abs(points[:, 1]) > level)[0]
-    return int(out[0]) if len(out) else None
 
 
 @figure("landscape-saddle-paths.svg")

@@ -7,28 +7,19 @@
 - ``second-order-convergence.svg``: f against the iteration on the Rosenbrock function for
   gradient descent, Momentum, Adam, Newton and L-BFGS.
 
-``tests/test_ch_second_order.py`` checks the numbers of the page's table against ``runs()``.
+The runs are in ``scripts/exp_second_order.py`` (stored results); this module only draws.
 """
 
 from __future__ import annotations
 
-import warnings
-from functools import lru_cache
-
 import matplotlib.pyplot as plt
 import numpy as np
 
-from optimizers import SGD, Adam, Momentum, landscapes, second_order
+from optimizers import landscapes
+from scripts.exp_second_order import FIRST_ORDER, THRESHOLD, quadratic_paths, runs
 from scripts.figures import figure
 from scripts.plotting import COLORS, contour, path
 
-THRESHOLD = 1e-8  # "reached the minimum": f below this value
-FIRST_ORDER_STEPS = 30_000
-FIRST_ORDER = {  # name -> (optimizer factory, label)
-    "gradient descent": (lambda: SGD(lr=1e-3), "GD, lr = 0.001"),
-    "Momentum": (lambda: Momentum(lr=1e-3, momentum=0.9), "Momentum, lr = 0.001"),
-    "Adam": (lambda: Adam(lr=1e-2), "Adam, lr = 0.01"),
-}
 RUN_COLORS = {
     "gradient descent": COLORS["SGD"],
     "Momentum": COLORS["Momentum"],
@@ -36,26 +27,6 @@ RUN_COLORS = {
     "Newton": "C3",
     "L-BFGS": "k",
 }
-
-
-@lru_cache(maxsize=1)
-def runs() -> dict[str, np.ndarray]:
-    """The path of every method on the 2-D Rosenbrock function from (-1.2, 1)."""
-    f = landscapes.rosenbrock()
-    paths = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", RuntimeWarning)  # a first-order run must not diverge
-        for name, (make, _) in FIRST_ORDER.items():
-            paths[name] = landscapes.trajectory(make(), f, None, FIRST_ORDER_STEPS)
-    paths["Newton"] = second_order.newton(f).path
-    paths["L-BFGS"] = second_order.lbfgs(f).path
-    return paths
-
-
-def first_below(values: np.ndarray, threshold: float = THRESHOLD) -> int | None:
-    """First iteration at which f < threshold (None if never)."""
-    hits = np.nonzero(np.asarray(values) < threshold)[0]
-    return int(hits[0]) if len(hits) else None
 
 
 # ----------------------------------------------------------------------------- Taylor models
@@ -108,8 +79,9 @@ def paths_figure():
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 4.6), gridspec_kw={"width_ratios": [3, 2]})
     q = landscapes.ill_conditioned()
     contour(ax, q, levels=[0.25, 1, 2.5, 5, 10, 20])
-    path(ax, landscapes.trajectory(SGD(lr=0.95), q, None, 30), label="GD, lr = 0.95", color="C0")
-    path(ax, second_order.newton(q).path, label="Newton", color="C3", linewidth=2)
+    quadratic = quadratic_paths()
+    path(ax, quadratic["gradient descent"], label="GD, lr = 0.95", color="C0")
+    path(ax, quadratic["Newton"], label="Newton", color="C3", linewidth=2)
     ax.set_aspect("equal")
     ax.legend(loc="upper right", frameon=True)
 

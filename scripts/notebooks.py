@@ -5,8 +5,9 @@ readable diffs, no outputs). A reader should nevertheless see what they print an
 page and in the downloadable ``.ipynb``. So each notebook is executed once per content hash of
 its source, the ``optimizers`` package and the numpy version, and the executed notebook is
 kept in ``.cache/notebooks/<lang>/notebooks/<name>.ipynb`` (``$BOOK_CACHE`` if set). The site
-shows that file (``scripts/hooks/notebooks.py`` points mkdocs-jupyter at it and offers it for download), and
-``tests/site/test_notebooks.py`` checks it: a notebook that fails to run fails the tests.
+shows that file (``scripts/hooks/notebooks.py`` points mkdocs-jupyter at it and offers it for
+download), and ``tests/site/test_notebooks.py`` checks it: a notebook that fails to run fails
+the tests.
 
 The build hook runs ``--stale`` (after the figures) before every build; a warm build executes
 nothing.

@@ -60,11 +60,15 @@ if getattr(folder.create_i18n_file, "__name__", "") != "_create_i18n_file":
     folder.create_i18n_file = _create_i18n_file
 
 
-def _keep_cache(self, config) -> None:
-    return None
+def on_config(config):
+    """Stop mkdocs-jupyter's cache eviction (its ``on_post_build``) for this build.
 
-
-JupyterPlugin.on_post_build = _keep_cache
+    MkDocs registered the plugin's bound method before this hook was loaded, so patching the
+    class is too late: the method is taken out of the registered ``post_build`` events.
+    """
+    events = config.plugins.events["post_build"]
+    events[:] = [m for m in events if not isinstance(getattr(m, "__self__", None), JupyterPlugin)]
+    return config
 
 
 EMPTY_HEADING = re.compile(r'<h([1-6]) id="">(.*?)<a class="anchor-link" href="#">', re.S)
