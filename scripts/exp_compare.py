@@ -1,0 +1,210 @@
+"""Experiments of chapter 7 (compare), stored by ``scripts.results`` (no drawing here).
+
+- ``valley_paths()``: 30 steps from (-7, 2) on x²/20 + y² for every optimizer at its learning
+  rate of the figures and at 0.1 to 10 times it (the small multiples);
+- ``lr_sweep(rotated)`` and ``settle_steps(rotated)``: steps until the loss settles below 1e-3
+  on the valley or on the valley turned by 45°, on a grid of 61 learning rates and at the
+  learning rates of the figures;
+- ``digits_run(name, lr, iterations)``: the 5-layer network on the 8x8 digits (4 x 100 ReLU,
+  He init, batch 128, seed 0) trained with one optimizer; 2000 iterations at the usual
+  defaults (left panel of ``compare-digits.svg``), 500 iterations at nine learning rates
+  (right panel). The digits runs are the book's most expensive experiments; BLAS is limited to
+  one thread while they train (a small network gains nothing from more threads).
+
+The 2-D runs are deterministic: their counts and losses are the same on every machine the
+diagnostics tried, so the page states them. The digits numbers come from ``page_numbers()``;
+``tests/chapters/test_ch_compare.py`` checks the claims made with them.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+from threadpoolctl import threadpool_limits  # one BLAS thread for small matrices
+
+from optimizers import SGD, AdaGrad, Adam, Momentum, Nesterov, RMSProp, landscapes
+from optimizers.data import load_digits
+from optimizers.nn import MultiLayerNet
+from optimizers.train import History, train
+from scripts.results import experiment, numbers
+
+RULES = {
+    "SGD": SGD,
+    "Momentum": Momentum,
+    "Nesterov": Nesterov,
+    "AdaGrad": AdaGrad,
+    "RMSProp": RMSProp,
+    "Adam": Adam,
+}
+# The sources' learning rates on x^2/20 + y^2 (the four-panel comparison) ...
+FOUR = {"SGD": 0.95, "Momentum": 0.1, "AdaGrad": 1.5, "Adam": 0.3}
+# ... and the two we add: Nesterov with Momentum's lr, RMSProp with Adam's lr.
+SIX = {"SGD": 0.95, "Momentum": 0.1, "Nesterov": 0.1, "AdaGrad": 1.5, "RMSProp": 0.3, "Adam": 0.3}
+STEPS = 30
+GRID_FACTORS = (0.1, 0.3, 1, 3, 10)  # the small multiples: these times the lr of SIX
+
+# Steps to a threshold: the first step from which the loss stays below THRESHOLD for WINDOW
+# consecutive steps (a pass through the region on the way past does not count), at most MAX_STEPS.
+THRESHOLD = 1e-3
+WINDOW = 20
+MAX_STEPS = 500
+LR_GRID = tuple(round(10 ** (k / 20), 4) for k in range(-40, 21))  # 0.01 ... 10, 20 per decade
+
+# The digits: BOOK.md's optimizer defaults.
+DIGITS_DEFAULTS = {"SGD": 0.01, "Momentum": 0.01, "AdaGrad": 0.01, "RMSProp": 0.01, "Adam": 0.001}
+DIGITS_ITERATIONS = 2000
+SWEEP_ITERATIONS = 500
+SWEEP_LRS = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0)
+LOW_LOSS = 0.01  # the floor of a valley of the sweep: final loss below this
+
+
+def valley(rotated: bool) -> landscapes.Quadratic:
+    """x²/20 + y², or the same valley turned by 45°."""
+    return landscapes.rotated() if rotated else landscapes.ill_conditioned()
+
+
+# ------------------------------------------------------------------------- paths on the valley
+
+
+def grid_lr(name: str, factor: float) -> float:
+    """The learning rate of the small multiples: ``factor`` times the lr of SIX, rounded."""
+    return round(SIX[name] * factor, 4)
+
+
+@experiment
+def valley_paths() -> dict[tuple[str, float], np.ndarray]:
+    """30 steps from (-7, 2) on x²/20 + y², keyed by (optimizer, lr): the rows of points.
+
+    Every optimizer at its lr of FOUR and SIX and at GRID_FACTORS times it; a diverging run
+    stops at its last finite point (fewer rows).
+    """
+    f = valley(False)
+    lrs = {(name, lr) for name, lr in [*FOUR.items(), *SIX.items()]}
+    lrs |= {(name, grid_lr(name, k)) for name in SIX for k in GRID_FACTORS}
+    paths = {}
+    with np.errstate(over="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # diverging runs stop early
+        for name, lr in sorted(lrs):
+            paths[name, lr] = landscapes.trajectory(RULES[name](lr=lr), f, None, STEPS)
+    return paths
+
+
+def diverged(points: np.ndarray) -> bool:
+    """The small multiples' test: the run stopped early or ended far off the panel."""
+    return len(points) <= STEPS or bool(np.abs(points[-1]).max() > 20)
+
+
+# ------------------------------------------------------------------------- steps to a threshold
+
+
+def steps_to_settle(optimizer, f, threshold=THRESHOLD, window=WINDOW, max_steps=MAX_STEPS):
+    """First step from which f stays below threshold for window steps; None if not by max_steps."""
+    point = np.array(f.start)
+    params = {"x": np.array(point[0]), "y": np.array(point[1])}
+    below = 0  # consecutive steps below the threshold so far
+    with np.errstate(over="ignore", invalid="ignore"):
+        for step in range(1, max_steps + window):
+            g = f.gradient(point)
+            optimizer.update(params, {"x": g[0], "y": g[1]})
+            point = np.array([params["x"], params["y"]])
+            loss = f.value(point)
+            if not np.isfinite(loss):  # diverged
+                return None
+            below = below + 1 if loss < threshold else 0
+            if below == window:
+                return step - window + 1
+    return None
+
+
+@experiment
+def lr_sweep(rotated: bool) -> dict[str, list[int | None]]:
+    """Steps to settle below the threshold for every optimizer and every lr of LR_GRID."""
+    f = valley(rotated)
+    return {
+        name: [steps_to_settle(rule(lr=lr), f) for lr in LR_GRID] for name, rule in RULES.items()
+    }
+
+
+@experiment
+def settle_steps(rotated: bool) -> dict[str, int | None]:
+    """Steps to settle below the threshold for every optimizer at its lr of SIX."""
+    f = valley(rotated)
+    return {name: steps_to_settle(RULES[name](lr=lr), f) for name, lr in SIX.items()}
+
+
+def best_lr(rotated: bool) -> dict[str, tuple[float, int]]:
+    """For every optimizer, the grid lr with the fewest steps (the smallest lr on a tie)."""
+    best = {}
+    for name, counts in lr_sweep(rotated).items():
+        found = [(n, lr) for n, lr in zip(counts, LR_GRID, strict=True) if n is not None]
+        n, lr = min(found)
+        best[name] = (lr, n)
+    return best
+
+
+# ------------------------------------------------------------------------- the digits
+
+
+def digits_net(data) -> MultiLayerNet:
+    """The 5-layer network of the comparison: 4 hidden layers of 100 ReLU units, He init."""
+    return MultiLayerNet(
+        data.input_size, [100] * 4, data.n_classes, activation="relu", weight_init_std="he", seed=0
+    )
+
+
+@experiment
+def digits_run(name: str, lr: float, iterations: int) -> History:
+    """One fresh network trained with ``RULES[name](lr=lr)``: same weights, same batches.
+
+    Accuracies are measured before training and after the last iteration only.
+    """
+    data = load_digits()
+    with threadpool_limits(1):
+        return train(
+            digits_net(data),
+            RULES[name](lr=lr),
+            data,
+            iterations=iterations,
+            batch_size=128,
+            seed=0,
+            eval_every=iterations,
+            progress=False,
+        )
+
+
+def final_loss(losses: list[float], iterations: int, last: int = 50) -> float:
+    """Mean loss of the last ``last`` iterations; inf if the run stopped early (diverged)."""
+    if len(losses) < iterations:
+        return math.inf
+    return float(np.mean(losses[-last:]))
+
+
+def sweep_loss(name: str, lr: float) -> float:
+    """Mean loss of iterations 451-500 of the 500-iteration run (the right panel)."""
+    return final_loss(digits_run(name, lr, SWEEP_ITERATIONS).loss, SWEEP_ITERATIONS)
+
+
+def low_range(name: str) -> list[float]:
+    """The learning rates of the sweep whose loss is below LOW_LOSS (the valley's floor)."""
+    return [lr for lr in SWEEP_LRS if sweep_loss(name, lr) < LOW_LOSS]
+
+
+# ------------------------------------------------------------------------- page numbers
+
+
+@numbers("compare")
+def page_numbers() -> dict:
+    """The numbers chapter 7 states about the digits runs."""
+    values = {}
+    for name, lr in DIGITS_DEFAULTS.items():
+        values[f"loss500_{name}"] = sweep_loss(name, lr)
+        history = digits_run(name, lr, DIGITS_ITERATIONS)
+        values[f"val_pct_{name}"] = 100 * history.val_acc[-1]
+        values[f"loss2000_{name}"] = final_loss(history.loss, DIGITS_ITERATIONS)
+    for lr in (0.1, 0.3):
+        values[f"loss500_SGD_{lr:g}".replace(".", "_")] = sweep_loss("SGD", lr)
+    accs = [values[f"val_pct_{name}"] for name in DIGITS_DEFAULTS]
+    values["val_pct_min"], values["val_pct_max"] = min(accs), max(accs)
+    return values
