@@ -10,79 +10,38 @@
 - ``batchnorm-learning-rates.svg``: the loss after 200 iterations against the learning rate, and
   the loss curves at lr 0.01, with and without batch norm (He initialization).
 
-``tests/test_ch_batchnorm.py`` checks the numbers the page states about these figures.
+The classifier, the activations and the training runs are those of ``scripts/exp_batchnorm.py``
+(the runs stored there); this module only draws them.
 """
 
 from __future__ import annotations
-
-import warnings
-from functools import cache
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from optimizers import SGD
-from optimizers.data import Dataset, load_digits
-from optimizers.nn import MultiLayerNet
-from optimizers.train import History, smooth_curve, train
+from optimizers.train import smooth_curve
+from scripts.exp_batchnorm import (
+    ANGLE,
+    ANGLES,
+    LRS,
+    SCALES,
+    SWEEP_ITERATIONS,
+    accuracy_by_angle,
+    classifier,
+    clouds,
+    final_loss,
+    layer_outputs,
+    lr_sweep,
+    normalize,
+    rotate,
+    scale_sweep,
+)
 from scripts.figures import figure
 
 CLASS_COLORS = ("C0", "C3")
 BN_COLORS = {False: "C7", True: "C2"}
 BN_LABELS = {False: "without BN", True: "with BN"}
-HIDDEN = [100] * 5  # five hidden layers of 100 ReLU units, as in chapter 11
-
-# The weight-scale sweep (the classic experiment: 16 scales from 1 to 1e-4, SGD lr 0.01).
-SCALES = np.logspace(0, -4, 16)
-SWEEP_LR, SWEEP_ITERATIONS, SWEEP_EVAL = 0.01, 200, 20
-# The learning-rate sweep (He initialization, 200 iterations).
-LRS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
-LR_ITERATIONS = 200
-BATCH = 128
-ANGLE = 2.0  # degrees: how far the boundary is turned in the sensitivity figure
-
-
-# ------------------------------------------------------------------------------- preprocessing
-
-
-@cache
-def clouds() -> tuple[np.ndarray, np.ndarray]:
-    """Two classes of 100 points each, far from the origin and with very different spreads."""
-    rng = np.random.default_rng(0)
-    chol = np.linalg.cholesky(np.array([[4.0, 0.45], [0.45, 0.09]]))
-    x0 = rng.standard_normal((100, 2)) @ chol.T + [19.5, 4.5]
-    x1 = rng.standard_normal((100, 2)) @ chol.T + [20.5, 3.9]
-    return np.vstack([x0, x1]), np.repeat([0, 1], 100)
-
-
-def normalize(x: np.ndarray) -> np.ndarray:
-    return (x - x.mean(axis=0)) / x.std(axis=0)
-
-
-@cache
-def classifier() -> tuple[np.ndarray, float, np.ndarray, float]:
-    """A linear classifier w.x + c > 0 fitted (logistic regression) on the normalized points,
-    and the same classifier written for the raw points: (w, c, w_raw, c_raw)."""
-    x, t = clouds()
-    xn = normalize(x)
-    empty = np.zeros((0, 2))
-    data = Dataset(xn, t, empty, t[:0], empty, t[:0], 2, "clouds")
-    net = MultiLayerNet(2, [], 2, weight_init_std=0.01, seed=0)  # softmax regression
-    train(net, SGD(lr=0.5), data, iterations=2000, batch_size=None)
-    W, b = net.params["W1"], net.params["b1"]
-    w, c = W[:, 1] - W[:, 0], float(b[1] - b[0])
-    mu, sd = x.mean(axis=0), x.std(axis=0)
-    return w, c, w / sd, c - float(np.sum(w * mu / sd))
-
-
-def rotate(w: np.ndarray, degrees: float) -> np.ndarray:
-    a = np.radians(degrees)
-    return np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]]) @ w
-
-
-def accuracy(x: np.ndarray, t: np.ndarray, w: np.ndarray, c: float) -> float:
-    return float(((x @ w + c > 0) == t).mean())
 
 
 def scatter(ax, x, t, size=8):
@@ -144,13 +103,9 @@ def sensitivity():
         ax.set_ylabel("$x_2$")
     axes[0].set_title("raw")
     axes[1].set_title("normalized")
-    angles = np.linspace(-20, 20, 161)
-    for data, ww, cc, label, color in (
-        (x, w_raw, c_raw, "raw", "C1"),
-        (xn, w, c, "normalized", "C2"),
-    ):
-        acc = [accuracy(data, t, rotate(ww, a), cc) for a in angles]
-        axes[2].plot(angles, acc, color=color, label=label)
+    accuracies = accuracy_by_angle()
+    for label, color in (("raw", "C1"), ("normalized", "C2")):
+        axes[2].plot(ANGLES, accuracies[label], color=color, label=label)
     axes[2].set_xlabel("angle (degrees)")
     axes[2].set_ylabel("accuracy")
     axes[2].set_ylim(0.4, 1.0)
@@ -160,15 +115,6 @@ def sensitivity():
 
 
 # ------------------------------------------------------------------------- batch normalization
-
-
-@cache
-def layer_outputs(scale: float, batchnorm: bool) -> list[np.ndarray]:
-    """Outputs of the five ReLU layers for 1000 x 100 Gaussian inputs (seed 0), batch norm in
-    training mode (normalized with the statistics of these 1000 examples)."""
-    x = np.random.default_rng(0).standard_normal((1000, 100))
-    net = MultiLayerNet(100, HIDDEN, 10, weight_init_std=scale, use_batchnorm=batchnorm, seed=0)
-    return net.activations(x, train=True)
 
 
 ACTIVATION_ROWS = {
@@ -201,45 +147,6 @@ def activations():
         axes[row, 0].set_ylabel(label)
     fig.tight_layout(h_pad=0.9, w_pad=0.6)
     return fig
-
-
-def digits_run(scale: float | str, batchnorm: bool, lr: float, iterations: int, every: int):
-    data = load_digits()
-    net = MultiLayerNet(
-        data.input_size, HIDDEN, 10, weight_init_std=scale, use_batchnorm=batchnorm, seed=0
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # some runs diverge; the history says so
-        return train(
-            net, SGD(lr=lr), data, iterations=iterations, batch_size=BATCH, eval_every=every
-        )
-
-
-@cache
-def scale_sweep() -> dict[tuple[float, bool], History]:
-    """(scale, batchnorm) -> history, for the 16 scales, SGD lr 0.01, 200 iterations."""
-    return {
-        (float(s), bn): digits_run(float(s), bn, SWEEP_LR, SWEEP_ITERATIONS, SWEEP_EVAL)
-        for s in SCALES
-        for bn in (False, True)
-    }
-
-
-@cache
-def lr_sweep() -> dict[tuple[float, bool], History]:
-    """(lr, batchnorm) -> history, He initialization, 200 iterations."""
-    return {
-        (lr, bn): digits_run("he", bn, lr, LR_ITERATIONS, LR_ITERATIONS)
-        for lr in LRS
-        for bn in (False, True)
-    }
-
-
-def final_loss(history: History, last: int = 20) -> float:
-    """Mean mini-batch loss of the last iterations; inf when training diverged."""
-    if history.diverged:
-        return float("inf")
-    return float(np.mean(history.loss[-last:]))
 
 
 @figure("batchnorm-weight-scales.svg")

@@ -7,60 +7,22 @@
 - ``init-training.svg``: the same network (64 inputs) trained on the digits with SGD for every
   activation and initialization (12 runs of 1000 iterations).
 
-``tests/test_ch_init.py`` checks the numbers the page states about these figures.
+The activations and the training runs are those of ``scripts/exp_init.py`` (the runs stored
+there); this module only draws them.
 """
 
 from __future__ import annotations
-
-import warnings
-from functools import cache
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from optimizers import SGD
-from optimizers.data import load_digits
-from optimizers.nn import MultiLayerNet
-from optimizers.train import History, smooth_curve, train
+from optimizers.train import smooth_curve
+from scripts.exp_init import ACTIVATIONS, HIDDEN, INITS, ITERATIONS, SMOOTH, activations, digits_run
 from scripts.figures import figure
 
-# The four initializations: a label for the figures and the value MultiLayerNet takes.
-INITS = {"std = 1": 1.0, "std = 0.01": 0.01, "Xavier": "xavier", "He": "he"}
 INIT_COLORS = {"std = 1": "C3", "std = 0.01": "C7", "Xavier": "C0", "He": "C2"}
-ACTIVATIONS = ("sigmoid", "tanh", "relu")
 TITLES = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU"}
-HIDDEN = [100] * 5  # five hidden layers of 100 units
-N_INPUTS, DIM = 1000, 100  # the random input: 1000 examples of dimension 100
-# Training on the digits: SGD with the book's default lr, batch 128.
-LR, ITERATIONS, BATCH, EVAL_EVERY = 0.01, 1000, 128, 100
-
-
-@cache
-def gaussian_input() -> np.ndarray:
-    """1000 x 100 standard normal inputs, seed 0."""
-    return np.random.default_rng(0).standard_normal((N_INPUTS, DIM))
-
-
-@cache
-def activations(activation: str, init: str) -> list[np.ndarray]:
-    """Outputs of the five hidden layers for the Gaussian input (init: a key of INITS)."""
-    net = MultiLayerNet(DIM, HIDDEN, 10, activation=activation, weight_init_std=INITS[init], seed=0)
-    return net.activations(gaussian_input())
-
-
-@cache
-def digits_run(activation: str, init: str) -> History:
-    """The same network (64 inputs) trained on the digits: SGD(lr=0.01), 1000 iterations."""
-    data = load_digits()
-    net = MultiLayerNet(
-        data.input_size, HIDDEN, 10, activation=activation, weight_init_std=INITS[init], seed=0
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # std 1 with ReLU diverges; the history says so
-        return train(
-            net, SGD(lr=LR), data, iterations=ITERATIONS, batch_size=BATCH, eval_every=EVAL_EVERY
-        )
 
 
 def histograms(activation: str):
@@ -147,7 +109,7 @@ def training():
                 ax.plot(steps, np.minimum(loss, 1e3), color=color, label=init, linewidth=1.4)
                 ax.plot(len(loss) + 1, 40, "x", color=color, markersize=9, mew=2, clip_on=False)
                 continue
-            ax.plot(steps, smooth_curve(loss, 31), color=color, label=init, linewidth=1.4)
+            ax.plot(steps, smooth_curve(loss, SMOOTH), color=color, label=init, linewidth=1.4)
         ax.set_yscale("log")
         ax.set_ylim(0.03, 40)
         ax.axhline(np.log(10), color="k", linewidth=0.6, linestyle=":")

@@ -1,43 +1,51 @@
 """The claims of chapter 12 (batchnorm) that no expected-output block on the page checks.
 
 The page prints the condition numbers, the BN layer's statistics and gradient checks and a few
-short training runs; this file holds what the figures, captions, alt texts and prose state:
-the sensitivity of the linear classifier, the weight-scale sweep (32 runs of 200 iterations)
-and the learning-rate sweep (12 runs of 200 iterations) of ``scripts/fig_batchnorm.py``.
+short training runs; this file holds what the figures, captions, alt texts and prose state, most
+of it with numbers the page quotes as ``{{ }}`` placeholders: the sensitivity of the linear
+classifier, the weight-scale sweep (32 runs of 200 iterations) and the learning-rate sweep
+(12 runs of 200 iterations), the stored experiments of ``scripts/exp_batchnorm.py``.
+
+The bands were measured on these seed-0 runs under the diagnostics of issue 10 (OpenBLAS core
+types SkylakeX, Sandybridge and Nehalem; every weight nudged by 1e-12): every number below was
+bit-identical under all of them. "Seeds 0-4" are the same sweeps with other seeds for the
+weights and the batches, which show how much of a claim is this run's luck.
 """
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from optimizers.data import load_digits
-from scripts import fig_batchnorm as fig
+from scripts import exp_batchnorm as exp
+from scripts.hooks.numbers import render
+
+LN10 = math.log(10)
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+SCALES = [float(s) for s in exp.SCALES]
 
 # ------------------------------------------------------------------------------- preprocessing
 
 
 def test_classifier_is_the_same_in_both_coordinates():
-    x, t = fig.clouds()
-    w, c, w_raw, c_raw = fig.classifier()
-    xn = fig.normalize(x)
+    x, t = exp.clouds()
+    w, c, w_raw, c_raw = exp.classifier()
+    xn = exp.normalize(x)
     assert np.array_equal(x @ w_raw + c_raw > 0, xn @ w + c > 0)
-    assert fig.accuracy(x, t, w_raw, c_raw) == pytest.approx(0.96)
+    assert exp.accuracy(x, t, w_raw, c_raw) > 0.9  # "through the gap between the classes": 0.96
 
 
 def test_turning_the_weights():
-    """Raw: 96% at 0, about 50% from 2 degrees on. Normalized: 0.9 to 0.97 up to 20 degrees."""
-    x, t = fig.clouds()
-    w, c, w_raw, c_raw = fig.classifier()
-    xn = fig.normalize(x)
-    angles = np.linspace(-20, 20, 161)
-    raw = np.array([fig.accuracy(x, t, fig.rotate(w_raw, a), c_raw) for a in angles])
-    norm = np.array([fig.accuracy(xn, t, fig.rotate(w, a), c) for a in angles])
-    far = np.abs(angles) >= 2
-    assert np.all(raw[far] <= 0.53) and np.all(raw[far] >= 0.5)
-    assert norm.min() == pytest.approx(0.90) and norm.max() <= 0.97
+    """Raw: about 50 % (a coin) from 2 degrees on. Normalized: 90 % or more up to 20 degrees."""
+    acc = exp.accuracy_by_angle()
+    far = np.abs(exp.ANGLES) >= exp.ANGLE
+    assert acc["raw"][exp.ANGLES == 0][0] > 0.9  # 0.96
+    assert np.all((acc["raw"][far] >= 0.45) & (acc["raw"][far] <= 0.55))  # 0.500-0.525
+    assert acc["normalized"].min() >= 0.85  # 0.90 (the page states it)
 
 
 def test_constant_pixels_are_on_the_border():
@@ -55,45 +63,59 @@ def test_relu_of_a_standard_normal_has_std_058():
 
 
 def test_activations_do_not_depend_on_the_weight_scale():
-    small, big = fig.layer_outputs(0.01, True), fig.layer_outputs(1.0, True)
+    small, big = exp.layer_outputs(0.01, True), exp.layer_outputs(1.0, True)
     for a, b in zip(small, big, strict=True):
         assert a.std() == pytest.approx(b.std(), rel=0.01)
+
+
+@pytest.mark.slow
+def test_page_numbers_fill_both_pages():
+    """Every {{ name }} of the two pages is one of the numbers of ``exp_batchnorm.page_numbers``."""
+    values = exp.page_numbers()
+    for lang in ("en", "zh"):
+        page = (DOCS / lang / "batchnorm.md").read_text(encoding="utf-8")
+        assert "{{" not in render(page, values, "batchnorm")
 
 
 # ------------------------------------------------------------------------- the weight scales
 
 
 def final_acc(scale, bn):
-    return fig.scale_sweep()[(float(scale), bn)].train_acc[-1]
+    return exp.final_acc(exp.scale_sweep()[(scale, bn)])
 
 
 @pytest.mark.slow
 def test_without_bn_only_two_scales_train():
-    runs = fig.scale_sweep()
-    scales = [float(s) for s in fig.SCALES]
-    assert [s for s in scales if runs[(s, False)].diverged] == scales[:2]  # 1 and 0.54
-    good = [s for s in scales if not runs[(s, False)].diverged and final_acc(s, False) >= 0.9]
-    assert [round(s, 2) for s in good] == [0.29, 0.16]
-    assert final_acc(scales[4], False) == pytest.approx(0.25, abs=0.01)  # 0.086
-    assert all(final_acc(s, False) < 0.11 for s in scales[5:])
+    """Page: "only two scales train, 0.29 and 0.16 ...; the two larger ones diverge and the
+    smaller ones barely move (25 % at 0.086, about 10 % below)"."""
+    runs = exp.scale_sweep()
+    # the same two scales diverge (after 5-9 updates) and the same two train, for seeds 0-4
+    assert [s for s in SCALES if runs[(s, False)].diverged] == SCALES[:2]
+    assert exp.training_scales(False) == SCALES[2:4]
+    assert final_acc(SCALES[4], False) < 0.5  # 0.254 at 0.086; seeds 0-4: 0.20-0.40
+    assert all(final_acc(s, False) < 0.2 for s in SCALES[5:])  # 0.102-0.104; seeds: up to 0.15
 
 
 @pytest.mark.slow
-def test_with_bn_nine_scales_train():
-    runs = fig.scale_sweep()
-    scales = [float(s) for s in fig.SCALES]
-    assert not any(runs[(s, True)].diverged for s in scales)
-    good = [s for s in scales if final_acc(s, True) >= 0.9]
-    assert len(good) == 9
-    assert good == scales[3:12]  # contiguous
-    assert round(good[0], 2) == 0.16 and round(good[-1], 4) == 0.0012
-    assert good[0] / good[-1] > 100  # "more than two orders of magnitude"
+def test_with_bn_a_wide_range_of_scales_trains():
+    """Page: "9 of the 16 scales, from 0.16 down to 0.0012, a range of more than two orders of
+    magnitude, reach over 90 % ...; most of them close to 1.0 within 100 iterations; scales 1
+    and 0.54 learn more slowly; below 0.001 the final accuracy drops, to 0.1 at 0.0001"."""
+    runs = exp.scale_sweep()
+    assert not any(runs[(s, True)].diverged for s in SCALES)
+    good = exp.training_scales(True)  # 0.16 to 0.0012 here and for seeds 0-4
+    start = SCALES.index(good[0])
+    assert good == SCALES[start : start + len(good)]  # one contiguous range
+    assert good[0] / good[-1] > 100
+    assert len(good) >= 3 * len(exp.training_scales(False))  # "9 against 2"
+    # at iteration 100, >= 0.95 for 7 of the 9 here; for 5-7 of 9 with seeds 0-4
     at_100 = [runs[(s, True)].train_acc[runs[(s, True)].eval_iterations.index(100)] for s in good]
-    assert sum(a >= 0.95 for a in at_100) >= 5  # "most of them close to 1.0 within 100"
-    assert final_acc(1.0, True) == pytest.approx(0.66, abs=0.005)
-    assert final_acc(scales[1], True) == pytest.approx(0.74, abs=0.005)
-    tail = [final_acc(s, True) for s in scales[12:]]
-    assert all(a < 0.8 for a in tail) and tail[-1] == pytest.approx(0.1, abs=0.005)
+    assert sum(a >= 0.95 for a in at_100) > len(good) / 2
+    # scales 1 and 0.54: 0.66 and 0.74 here; seeds 0-4: 0.63-0.66 and 0.71-0.74
+    assert all(0.5 < final_acc(s, True) < exp.TRAINS for s in SCALES[:2])
+    # below 0.001: 0.79, 0.55, 0.37, 0.10 here; seeds 0-4: at most 0.89, and 0.10 at 0.0001
+    tail = [final_acc(s, True) for s in SCALES[12:]]
+    assert all(a < exp.TRAINS for a in tail) and tail[-1] < 0.15
 
 
 def test_he_scales():
@@ -106,28 +128,49 @@ def test_he_scales():
 # ------------------------------------------------------------------------- the learning rates
 
 
+def loss(lr, bn):
+    return exp.final_loss(exp.lr_sweep()[(lr, bn)])
+
+
 @pytest.mark.slow
-def test_learning_rates():
-    runs = fig.lr_sweep()
+def test_learning_rates_without_bn():
+    """Page: "the final loss falls as the learning rate grows up to 0.3...; at 1 the network stops
+    learning (...; with other initial weights it can overflow instead), and at 3 it diverges"."""
+    plain = [loss(lr, False) for lr in exp.LRS[:4]]
+    assert plain == sorted(plain, reverse=True)  # falling up to 0.3, for seeds 0-4 too
+    assert plain[-1] < 0.05  # 0.0085 at 0.3 here; seeds 0-4: 0.004-0.020
+    stuck = exp.lr_run(1.0, False)  # loss 2.27 and training accuracy 16 % here
+    assert not stuck.diverged
+    assert abs(exp.final_loss(stuck) - LN10) < 0.2 and stuck.train_acc[-1] < 0.3
+    # other seeds: 1, 3 and 4 overflow (after 11-35 updates), 2 stops learning like seed 0
+    assert any(exp.lr_run(1.0, False, seed).diverged for seed in (1, 2, 3, 4))
+    third = exp.lr_run(3.0, False)
+    assert third.diverged and third.iterations <= 10  # after 6 updates; 6-7 for seeds 0-4
 
-    def loss(lr, bn):
-        return fig.final_loss(runs[(lr, bn)])
 
-    plain = [loss(lr, False) for lr in fig.LRS[:4]]
-    assert plain == sorted(plain, reverse=True)  # falls up to 0.3
-    assert loss(0.3, False) == pytest.approx(0.0085, abs=5e-5)
-    assert loss(1.0, False) == pytest.approx(2.27, abs=0.005)
-    assert runs[(1.0, False)].train_acc[-1] == pytest.approx(0.16, abs=0.005)
-    assert runs[(3.0, False)].diverged and runs[(3.0, False)].iterations == 6
-    bn = {lr: loss(lr, True) for lr in fig.LRS}
-    assert all(np.isfinite(v) for v in bn.values())
-    assert min(bn, key=bn.get) == 1.0
-    assert bn[1.0] == pytest.approx(0.0023, abs=5e-5)
-    assert bn[3.0] == pytest.approx(0.071, abs=5e-4)
-    assert runs[(3.0, True)].train_acc[-1] == 1.0  # "every training example right"
-    for lr in fig.LRS[:4]:  # "a little lower at each learning rate up to 0.3"
-        assert bn[lr] < loss(lr, False)
-    assert runs[(0.01, True)].train_acc[-1] == pytest.approx(0.941, abs=5e-4)
-    assert runs[(0.01, False)].train_acc[-1] == pytest.approx(0.866, abs=5e-4)
-    assert loss(0.01, True) == pytest.approx(0.52, abs=0.005)
-    assert loss(0.01, False) == pytest.approx(0.65, abs=0.005)
+@pytest.mark.slow
+def test_learning_rates_with_bn():
+    """Page: "With BN every learning rate of the sweep trains: the best is 1 ..., and even 3 ends at
+    0.071 with a training accuracy of 100 %"; alt text: "close to that line up to lr 0.3"."""
+    bn = {lr: loss(lr, True) for lr in exp.LRS}
+    assert all(np.isfinite(v) for v in bn.values())  # for seeds 0-4 too
+    # BN / no BN up to 0.3: 0.63-0.80 here (a little lower each time); 0.35-1.44 for seeds 0-4
+    for lr in exp.LRS[:4]:
+        assert 0.25 < bn[lr] / loss(lr, False) < 2, lr
+    # the best learning rate: 1 here and for seeds 1-3, 0.3 for seed 4; without BN it is 0.3
+    best = min(bn, key=bn.get)
+    assert best >= 0.3
+    assert bn[best] < min(loss(lr, False) for lr in exp.LRS)  # 0.0023 < 0.0085; seeds too
+    # lr 3: loss 0.071, training accuracy 1.0 here; seeds 0-4: 0.004-0.071, at least 0.999
+    assert bn[3.0] < 0.2
+    assert exp.lr_run(3.0, True).train_acc[-1] >= 0.99
+
+
+@pytest.mark.slow
+def test_faster_progress_at_the_same_learning_rate():
+    """Page: "At learning rate 0.01 ... 94.1 % against 86.6 %"; alt text: "0.52 against 0.65"."""
+    with_bn, without = exp.lr_run(0.01, True), exp.lr_run(0.01, False)
+    # 94.1 % against 86.6 % here; seeds 0-4: 93.6-95.3 % against 84.8-90.8 %, 4.4-8.8 points
+    assert with_bn.train_acc[-1] > without.train_acc[-1] + 0.02
+    # 0.52 against 0.65 here; seeds 0-4: 0.49-0.56 against 0.58-0.78
+    assert loss(0.01, True) < loss(0.01, False)
