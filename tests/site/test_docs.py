@@ -79,3 +79,18 @@ def test_every_chapter_runs_some_code():
             continue
         infos = [info for _, info, _ in fences(page)]
         assert "python" in infos, f"{page_id(page)} has no python block the tests run"
+
+
+@pytest.mark.parametrize(
+    "notebook", sorted(DOCS.glob("en/notebooks/*-lab.py")), ids=lambda p: p.stem
+)
+def test_chapter_links_its_notebook_near_the_top(notebook: Path):
+    """``notebooks/<chapter>-lab.py`` goes with ``<chapter>.md``, which links to it early on."""
+    chapter = notebook.stem.removesuffix("-lab")
+    for lang in ("en", "zh"):
+        page = DOCS / lang / f"{chapter}.md"
+        assert page.is_file(), f"{notebook.name} has no chapter {page.relative_to(ROOT)}"
+        head = page.read_text(encoding="utf-8").splitlines()[:25]
+        assert any(f"(notebooks/{notebook.name})" in line for line in head), (
+            f"{page.relative_to(ROOT)}: no link to notebooks/{notebook.name} in its first 25 lines"
+        )
