@@ -13,86 +13,29 @@ Experiments (all on the 8x8 digits, fixed seeds, trials run one after another):
   learning rate in 1e-4 to 10 and the weight decay in 1e-6 to 1e-1, each round narrowed around
   the five best trials so far (``search.coarse_to_fine``).
 
-``tests/test_ch_tuning.py`` checks the numbers the page states about these runs.
+The runs themselves are the stored experiments of ``scripts/exp_tuning.py``; this module only
+draws them.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import math
-import warnings
-from functools import cache, lru_cache
-
 import matplotlib.pyplot as plt
 import numpy as np
 
-from optimizers import SGD, Momentum, search
-from optimizers.data import load_digits
-from optimizers.nn import MultiLayerNet
-from optimizers.train import DivergenceWarning, smooth_curve, train
+from optimizers import search
+from optimizers.train import smooth_curve
+from scripts.exp_tuning import (
+    C2F,
+    C2F_SPACE,
+    LR_RANGE,
+    WD_RANGE,
+    coarse_fine,
+    grid_and_random,
+    round_boxes,
+    sweeps,
+    watch_run,
+)
 from scripts.figures import figure
-
-
-@lru_cache(maxsize=1)
-def digits():
-    return load_digits()
-
-
-def subset(n_train: int):
-    """The digits with only the first ``n_train`` training examples (validation and test
-    unchanged; the training set is already shuffled, so these are a random sample)."""
-    data = digits()
-    return dataclasses.replace(data, x_train=data.x_train[:n_train], t_train=data.t_train[:n_train])
-
-
-# ------------------------------------------------------------------ watching training
-
-WATCH_BATCH = 20
-WATCH_LR = 0.05
-WATCH_RUNS = {100: 100, 1079: 30}  # training examples -> epochs
-
-
-@cache
-def watch_run(n_train: int) -> dict:
-    """Train the two-layer network on ``n_train`` digits; record the validation loss per epoch."""
-    data = subset(n_train)
-    epochs = WATCH_RUNS[n_train]
-    net = MultiLayerNet(64, [100, 100], 10, seed=0)
-    per_epoch = math.ceil(n_train / WATCH_BATCH)
-    val_loss = [net.loss(data.x_val, data.t_val)]
-
-    def record(iteration, net):
-        if iteration % per_epoch == 0:
-            val_loss.append(net.loss(data.x_val, data.t_val))
-
-    history = train(
-        net,
-        Momentum(lr=WATCH_LR),
-        data,
-        epochs=epochs,
-        batch_size=WATCH_BATCH,
-        callback=record,
-        progress=False,
-    )
-    return {"history": history, "val_loss": np.array(val_loss), "per_epoch": per_epoch}
-
-
-def watch_numbers(n_train: int) -> dict:
-    """The numbers the page quotes about one run."""
-    run = watch_run(n_train)
-    h = run["history"]
-    val_acc, train_acc = np.array(h.val_acc), np.array(h.train_acc)
-    return {
-        "train_acc": train_acc[-1],
-        "val_acc": val_acc[-1],
-        "gap": train_acc[-1] - val_acc[-1],
-        "best_val_acc": val_acc.max(),
-        "best_val_epoch": int(np.argmax(val_acc)),
-        "first_perfect_epoch": int(np.argmax(train_acc == 1.0)) if train_acc.max() == 1 else None,
-        "min_val_loss": run["val_loss"].min(),
-        "min_val_loss_epoch": int(np.argmin(run["val_loss"])),
-        "final_val_loss": run["val_loss"][-1],
-    }
 
 
 @figure("tuning-curves.svg")
@@ -145,74 +88,7 @@ def curves():
     return fig
 
 
-# ------------------------------------------------------------------ the search objective
-
-SEARCH_ITERATIONS = 300
-SEARCH_BATCH = 32
-
-
-def objective(lr: float, weight_decay: float, iterations: int = SEARCH_ITERATIONS) -> float:
-    """Validation accuracy of a one-layer network (50 ReLU units) after ``iterations`` SGD
-    updates with learning rate ``lr`` and weight decay ``weight_decay``; NaN if it diverges."""
-    net = MultiLayerNet(64, [50], 10, weight_decay_lambda=weight_decay, seed=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DivergenceWarning)
-        history = train(
-            net,
-            SGD(lr=lr),
-            digits(),
-            iterations=iterations,
-            batch_size=SEARCH_BATCH,
-            eval_every=iterations,
-            progress=False,
-        )
-    return math.nan if history.diverged else history.val_acc[-1]
-
-
-@cache
-def score(lr: float, weight_decay: float) -> float:
-    """``objective`` with caching, so figures and tests share the runs."""
-    return objective(lr, weight_decay)
-
-
-def cached(lr: float, weight_decay: float) -> float:
-    return score(float(lr), float(weight_decay))
-
-
 # ------------------------------------------------------------------ grid against random
-
-LR_RANGE = (1e-3, 10.0)
-WD_RANGE = (1e-6, 1e-3)
-SWEEP_WD = 1e-4  # the weight decay of the margin's learning-rate sweep
-SWEEP_LR = 0.3  # the learning rate of the margin's weight-decay sweep
-
-
-def grid_space() -> dict:
-    return {"lr": np.geomspace(*LR_RANGE, 3), "weight_decay": np.geomspace(*WD_RANGE, 3)}
-
-
-def random_space() -> dict:
-    return {"lr": search.log_uniform(*LR_RANGE), "weight_decay": search.log_uniform(*WD_RANGE)}
-
-
-@lru_cache(maxsize=1)
-def grid_and_random():
-    grid = search.grid_search(cached, grid_space(), executor="serial")
-    rand = search.random_search(cached, random_space(), n_trials=9, seed=0, executor="serial")
-    return grid, rand
-
-
-@lru_cache(maxsize=1)
-def sweeps():
-    """The score along each axis with the other fixed: the curves in the margins."""
-    lrs = np.geomspace(*LR_RANGE, 25)
-    wds = np.geomspace(*WD_RANGE, 10)
-    return (
-        lrs,
-        np.array([cached(lr, SWEEP_WD) for lr in lrs]),
-        wds,
-        np.array([cached(SWEEP_LR, wd) for wd in wds]),
-    )
 
 
 def _score_colors(scores):
@@ -236,8 +112,10 @@ def mark_best(ax, trials) -> None:
 @figure("tuning-grid-random.svg")
 def grid_random():
     """Nine grid trials try three learning rates; nine random trials try nine."""
-    grid, rand = grid_and_random()
-    lrs, lr_scores, wds, wd_scores = sweeps()
+    searches, sweep = grid_and_random(), sweeps()
+    grid, rand = searches["grid"], searches["random"]
+    lrs, lr_scores = sweep["lrs"], sweep["lr_scores"]
+    wds, wd_scores = sweep["wds"], sweep["wd_scores"]
     fig = plt.figure(figsize=(11, 5))
     outer = fig.add_gridspec(1, 2, wspace=0.3)
     for k, (trials, title) in enumerate(((grid, "grid search"), (rand, "random search"))):
@@ -279,37 +157,6 @@ def grid_random():
 
 
 # ------------------------------------------------------------------ coarse to fine
-
-C2F_SPACE = {"lr": (1e-4, 10.0), "weight_decay": (1e-6, 1e-1)}
-C2F = {"n_trials": 15, "rounds": 3, "keep": 5, "margin": 0.25, "seed": 0}
-
-
-def c2f_space() -> dict:
-    return {name: search.log_uniform(*bounds) for name, bounds in C2F_SPACE.items()}
-
-
-@lru_cache(maxsize=1)
-def coarse_fine():
-    return search.coarse_to_fine(cached, c2f_space(), executor="serial", **C2F)
-
-
-def round_boxes(trials) -> list[dict]:
-    """The log-uniform ranges each round drew from, by the rule of ``search.coarse_to_fine``:
-    the range of the ``keep`` best trials so far, widened by ``margin`` of its width on each
-    side (in log space) and clipped to the first round's range."""
-    boxes = [dict(C2F_SPACE)]
-    for r in range(1, C2F["rounds"]):
-        so_far = [t for t in trials if t.round < r and math.isfinite(t.score)]
-        top = sorted(so_far, key=lambda t: -t.score)[: C2F["keep"]]
-        box = {}
-        for name, (low0, high0) in C2F_SPACE.items():
-            logs = [math.log(t.params[name]) for t in top]
-            lo, hi = min(logs), max(logs)
-            lo, hi = lo - C2F["margin"] * (hi - lo), hi + C2F["margin"] * (hi - lo)
-            box[name] = (max(math.exp(lo), low0), min(math.exp(hi), high0))
-        boxes.append(box)
-    return boxes
-
 
 ROUND_MARKERS = ("o", "s", "^")
 

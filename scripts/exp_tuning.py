@@ -1,0 +1,304 @@
+"""Experiments of chapter 13 (tuning), stored by ``scripts.results`` (no drawing here).
+
+All on the 8x8 digits, fixed seeds, trials run one after another on one BLAS thread:
+
+- ``watch_run(n_train)``: a two-layer network (2 x 100 ReLU units), Momentum lr 0.05, batch
+  20, trained on the first 100 training digits for 100 epochs (it overfits; the page's first
+  code block and exercise 3 run the same training) and on all 1079 for 30 epochs; per epoch the
+  validation loss (also split into the part of the wrongly and of the rightly classified
+  validation digits) and the test accuracy.
+- ``objective(lr, weight_decay)``: the validation accuracy of a one-layer network (50 ReLU
+  units) after 300 updates of plain SGD, batch 32 (the page's search code blocks define it too);
+- ``grid_and_random()``: nine trials of a grid and nine of a random search over the learning
+  rate (log scale, 1e-3 to 10) and the weight decay (log scale, 1e-6 to 1e-3);
+- ``sweeps()``: the score along each of these axes with the other fixed (the figure's margins);
+- ``coarse_fine()``: three rounds of 15 random trials, the learning rate in 1e-4 to 10 and the
+  weight decay in 1e-6 to 1e-1, each round narrowed around the five best trials so far
+  (``search.coarse_to_fine``), as in the page's code block.
+
+``page_numbers()`` gives the page's ``{{ }}`` numbers; ``tests/chapters/test_ch_tuning.py``
+checks the claims made with them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import warnings
+from functools import cache, lru_cache
+
+import numpy as np
+from threadpoolctl import threadpool_limits  # one BLAS thread for small matrices
+
+from optimizers import SGD, Momentum, search
+from optimizers.data import load_digits
+from optimizers.nn import MultiLayerNet, softmax
+from optimizers.train import DivergenceWarning, train
+from scripts.results import experiment, numbers
+
+
+@lru_cache(maxsize=1)
+def digits():
+    return load_digits()
+
+
+def subset(n_train: int):
+    """The digits with only the first ``n_train`` training examples (validation and test
+    unchanged; the training set is already shuffled, so these are a random sample)."""
+    data = digits()
+    return dataclasses.replace(data, x_train=data.x_train[:n_train], t_train=data.t_train[:n_train])
+
+
+# ------------------------------------------------------------------ watching training
+
+WATCH_BATCH = 20
+WATCH_LR = 0.05
+WATCH_RUNS = {100: 100, 1079: 30}  # training examples -> epochs
+
+
+def loss_parts(net, x, t) -> tuple[float, float]:
+    """The mean cross-entropy on ``x`` split into the sum over the wrongly classified examples
+    and the sum over the rightly classified ones (each divided by the number of examples)."""
+    p = softmax(net.predict(x))
+    loss = -np.log(p[np.arange(len(t)), t])
+    wrong = p.argmax(axis=1) != t
+    return float(loss[wrong].sum() / len(t)), float(loss[~wrong].sum() / len(t))
+
+
+@experiment
+def watch_run(n_train: int, seed: int = 0) -> dict:
+    """Train the two-layer network on ``n_train`` digits for WATCH_RUNS[n_train] epochs
+    (``seed``: of the weights and of the batches; the page uses 0).
+
+    Returns the history (training and validation accuracy per epoch) and, per epoch (index 0:
+    before training), the validation loss, its wrong and right parts (``loss_parts``) and the
+    test accuracy.
+    """
+    data = subset(n_train)
+    net = MultiLayerNet(64, [100, 100], 10, seed=seed)
+    per_epoch = math.ceil(n_train / WATCH_BATCH)
+    val_loss, parts, test_acc = [], [], []
+
+    def measure(net):
+        val_loss.append(net.loss(data.x_val, data.t_val))
+        parts.append(loss_parts(net, data.x_val, data.t_val))
+        test_acc.append(net.accuracy(data.x_test, data.t_test))
+
+    def record(iteration, net):
+        if iteration % per_epoch == 0:
+            measure(net)
+
+    with threadpool_limits(1):
+        measure(net)
+        history = train(
+            net,
+            Momentum(lr=WATCH_LR),
+            data,
+            epochs=WATCH_RUNS[n_train],
+            batch_size=WATCH_BATCH,
+            seed=seed,
+            callback=record,
+            progress=False,
+        )
+    return {
+        "history": history,
+        "per_epoch": per_epoch,
+        "val_loss": np.array(val_loss),
+        "val_loss_parts": np.array(parts),
+        "test_acc": np.array(test_acc),
+    }
+
+
+def watch_numbers(n_train: int, seed: int = 0) -> dict:
+    """What the page says about one run (epochs count from 0, before training)."""
+    run = watch_run(n_train, seed)
+    h = run["history"]
+    val_acc, train_acc = np.array(h.val_acc), np.array(h.train_acc)
+    best_loss_epoch = int(np.argmin(run["val_loss"]))
+    perfect = np.flatnonzero(train_acc == 1.0)
+    return {
+        "train_acc": train_acc[-1],
+        "val_acc": val_acc[-1],
+        "gap": train_acc[-1] - val_acc[-1],
+        "best_val_acc": val_acc.max(),
+        "best_val_epoch": int(np.argmax(val_acc)),
+        "first_perfect_epoch": int(perfect[0]) if len(perfect) else -1,
+        "min_val_loss": run["val_loss"].min(),
+        "min_val_loss_epoch": best_loss_epoch,
+        "final_val_loss": run["val_loss"][-1],
+        "best_epoch_test_acc": run["test_acc"][best_loss_epoch],
+        "final_test_acc": run["test_acc"][-1],
+    }
+
+
+# ------------------------------------------------------------------ the search objective
+
+SEARCH_ITERATIONS = 300
+SEARCH_BATCH = 32
+
+
+def objective(lr: float, weight_decay: float, iterations: int = SEARCH_ITERATIONS) -> float:
+    """Validation accuracy of a one-layer network (50 ReLU units) after ``iterations`` SGD
+    updates with learning rate ``lr`` and weight decay ``weight_decay``; NaN if it diverges."""
+    net = MultiLayerNet(64, [50], 10, weight_decay_lambda=weight_decay, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DivergenceWarning)
+        history = train(
+            net,
+            SGD(lr=lr),
+            digits(),
+            iterations=iterations,
+            batch_size=SEARCH_BATCH,
+            eval_every=iterations,
+            progress=False,
+        )
+    return math.nan if history.diverged else history.val_acc[-1]
+
+
+@cache
+def score(lr: float, weight_decay: float) -> float:
+    """``objective`` remembered within a process, so a search never runs a setting twice."""
+    with threadpool_limits(1):
+        return objective(lr, weight_decay)
+
+
+def cached(lr: float, weight_decay: float) -> float:
+    return score(float(lr), float(weight_decay))
+
+
+# ------------------------------------------------------------------ grid against random
+
+LR_RANGE = (1e-3, 10.0)
+WD_RANGE = (1e-6, 1e-3)
+SWEEP_WD = 1e-4  # the weight decay of the margin's learning-rate sweep
+SWEEP_LR = 0.3  # the learning rate of the margin's weight-decay sweep
+GOOD_LRS = (0.1, 1.0)  # "the good region" of the learning rate
+
+
+def grid_space() -> dict:
+    return {"lr": np.geomspace(*LR_RANGE, 3), "weight_decay": np.geomspace(*WD_RANGE, 3)}
+
+
+def random_space() -> dict:
+    return {"lr": search.log_uniform(*LR_RANGE), "weight_decay": search.log_uniform(*WD_RANGE)}
+
+
+@experiment
+def grid_and_random() -> dict:
+    """Nine grid trials and nine random trials (seed 0), as in the page's code block."""
+    return {
+        "grid": search.grid_search(cached, grid_space(), executor="serial"),
+        "random": search.random_search(
+            cached, random_space(), n_trials=9, seed=0, executor="serial"
+        ),
+    }
+
+
+@experiment
+def sweeps() -> dict:
+    """The score along each axis with the other fixed: the curves in the margins."""
+    lrs = np.geomspace(*LR_RANGE, 25)
+    wds = np.geomspace(*WD_RANGE, 10)
+    return {
+        "lrs": lrs,
+        "lr_scores": np.array([cached(lr, SWEEP_WD) for lr in lrs]),
+        "wds": wds,
+        "wd_scores": np.array([cached(SWEEP_LR, wd) for wd in wds]),
+    }
+
+
+# ------------------------------------------------------------------ coarse to fine
+
+C2F_SPACE = {"lr": (1e-4, 10.0), "weight_decay": (1e-6, 1e-1)}
+C2F = {"n_trials": 15, "rounds": 3, "keep": 5, "margin": 0.25, "seed": 0}
+C2F_GOOD = 0.95  # "trials above 0.95"
+
+
+def c2f_space() -> dict:
+    return {name: search.log_uniform(*bounds) for name, bounds in C2F_SPACE.items()}
+
+
+@experiment
+def coarse_fine() -> list:
+    """The trials of the three rounds, as in the page's code block."""
+    return search.coarse_to_fine(cached, c2f_space(), executor="serial", **C2F)
+
+
+def round_boxes(trials) -> list[dict]:
+    """The log-uniform ranges each round drew from, by the rule of ``search.coarse_to_fine``:
+    the range of the ``keep`` best trials so far, widened by ``margin`` of its width on each
+    side (in log space) and clipped to the first round's range."""
+    boxes = [dict(C2F_SPACE)]
+    for r in range(1, C2F["rounds"]):
+        so_far = [t for t in trials if t.round < r and math.isfinite(t.score)]
+        top = sorted(so_far, key=lambda t: -t.score)[: C2F["keep"]]
+        box = {}
+        for name, (low0, high0) in C2F_SPACE.items():
+            logs = [math.log(t.params[name]) for t in top]
+            lo, hi = min(logs), max(logs)
+            lo, hi = lo - C2F["margin"] * (hi - lo), hi + C2F["margin"] * (hi - lo)
+            box[name] = (max(math.exp(lo), low0), min(math.exp(hi), high0))
+        boxes.append(box)
+    return boxes
+
+
+def tex_power(x: float) -> str:
+    """``x`` rounded to one significant digit, as TeX: ``2 \\times 10^{-3}`` (or ``10^{-6}``)."""
+    exponent = math.floor(math.log10(x))
+    mantissa = round(x / 10**exponent)
+    if mantissa == 10:
+        mantissa, exponent = 1, exponent + 1
+    power = f"10^{{{exponent}}}"
+    return power if mantissa == 1 else f"{mantissa} \\times {power}"
+
+
+def top_trials(trials, before_round: int, keep: int = C2F["keep"]) -> list:
+    """The ``keep`` best trials of the rounds before ``before_round`` (those that set its box)."""
+    so_far = [t for t in trials if t.round < before_round and math.isfinite(t.score)]
+    return sorted(so_far, key=lambda t: -t.score)[:keep]
+
+
+@numbers("tuning")
+def page_numbers() -> dict:
+    """The numbers chapter 13 states about these runs."""
+    v = {}
+    small, full = watch_numbers(100), watch_numbers(1079)
+    h = watch_run(100)["history"]
+    val_acc = np.array(h.val_acc)
+    v["first_perfect_epoch"] = small["first_perfect_epoch"]
+    v["gap"], v["full_gap"] = small["gap"], full["gap"]
+    v["final_val_acc"], v["full_val_acc"] = small["val_acc"], full["val_acc"]
+    v["best_val_acc"], v["best_val_epoch"] = small["best_val_acc"], small["best_val_epoch"]
+    v["plateau_min"] = val_acc[small["best_val_epoch"] :].min()
+    v["plateau_epochs"] = len(val_acc) - 1 - small["best_val_epoch"]
+    v["min_val_loss"], v["min_val_loss_epoch"] = small["min_val_loss"], small["min_val_loss_epoch"]
+    v["final_val_loss"] = small["final_val_loss"]
+    v["es_test_acc"], v["final_test_acc"] = small["best_epoch_test_acc"], small["final_test_acc"]
+    v["es_wasted_epochs"] = len(val_acc) - 1 - small["min_val_loss_epoch"]
+    # grid and random search, and the margins of their figure
+    searches, sweep = grid_and_random(), sweeps()
+    v["grid_best"] = search.best_trial(searches["grid"]).score
+    v["random_best"] = search.best_trial(searches["random"]).score
+    lrs, lr_scores, wd_scores = sweep["lrs"], sweep["lr_scores"], sweep["wd_scores"]
+    v["sweep_first"] = lr_scores[0]
+    v["sweep_max"] = np.nanmax(lr_scores)
+    v["sweep_best_lr"] = lrs[np.nanargmax(lr_scores)]
+    v["sweep_high"] = np.nanmax(lr_scores[lrs > 2])
+    v["sweep_min"] = np.nanmin(lr_scores)
+    v["wd_min"], v["wd_max"] = wd_scores.min(), wd_scores.max()
+    # coarse to fine
+    trials = coarse_fine()
+    boxes = round_boxes(trials)
+    for r in (1, 2):
+        (lo, hi), (_, wd_hi) = boxes[r]["lr"], boxes[r]["weight_decay"]
+        v[f"box{r + 1}_lr_lo"], v[f"box{r + 1}_lr_hi"] = lo, hi
+        v[f"box{r + 1}_wd_hi"] = wd_hi
+    for r in range(C2F["rounds"]):
+        v[f"good_round{r + 1}"] = sum(t.score > C2F_GOOD for t in trials if t.round == r)
+    ranked = sorted((t for t in trials if math.isfinite(t.score)), key=lambda t: -t.score)
+    v["c2f_best"], v["c2f_second"] = ranked[0].score, ranked[1].score
+    v["c2f_best_lr"] = ranked[0].params["lr"]
+    v["c2f_tied"] = sum(t.score == ranked[1].score for t in ranked[1:])
+    decays = [t.params["weight_decay"] for t in top_trials(trials, C2F["rounds"] - 1)]
+    v["top_wd_min_tex"], v["top_wd_max_tex"] = tex_power(min(decays)), tex_power(max(decays))
+    return v
