@@ -83,7 +83,8 @@ class PageParser(HTMLParser):
         for attr in ("src", "srcset", "poster", "data"):
             if (tag, attr) in RESOURCE_ATTRS and attr in a:
                 value = a[attr] or ""
-                urls = [u.split()[0] for u in value.split(",") if u.strip()]
+                # only srcset is a list (a data: URL in src holds commas of its own)
+                urls = [value.strip()] if value.strip() else []
                 if attr == "srcset":
                     urls = [u.strip().split()[0] for u in value.split(",") if u.strip()]
                 if not urls:
@@ -265,7 +266,8 @@ def test_checker_finds_broken_links_anchors_and_external_resources(tmp_path: Pat
         '<a href="#here">ok</a><a href="#nowhere">bad anchor</a>'
         '<a href="https://example.org/">external link: fine</a>'
         '<script src="https://cdn.example.org/x.js"></script><img src="../img.png">'
-        '<img src="../missing.png"><script src=""></script>',
+        '<img src="../missing.png"><script src=""></script>'
+        '<img src="data:image/png;base64,iVBOR,w0KG">',  # an inline plot (a comma inside)
         encoding="utf-8",
     )
     (tmp_path / "b").mkdir()

@@ -7,7 +7,12 @@ loaded from the unperturbed runs. A difference of one part in 10^12 is the size 
 CPU, BLAS kernel or numpy build changes in the last bits; a claim or a printed number that
 fails here depends on those bits, and must change (wording, band or digits) until it holds.
 
-Other diagnostics of the same kind, by hand: ``OPENBLAS_CORETYPE=Sandybridge`` or ``Nehalem``
+A page's numbers under a nudge, to compare with ``python -m scripts.results --numbers PAGE``::
+
+    BOOK_PERTURB_SEED=2 python -c "import tests.support.perturb, scripts.results as r; \
+        r.main(['--numbers', 'lr-schedules'])"
+
+Other diagnostics of the same kind, by hand (with ``BOOK_CACHE=$(mktemp -d)``): ``OPENBLAS_CORETYPE=Sandybridge`` or ``Nehalem``
 (another OpenBLAS kernel on an x86 machine), and ``NPY_DISABLE_CPU_FEATURES`` (numpy's other
 SIMD paths).
 """
