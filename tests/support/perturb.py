@@ -12,9 +12,9 @@ A page's numbers under a nudge, to compare with ``python -m scripts.results --nu
     BOOK_PERTURB_SEED=2 python -c "import tests.support.perturb, scripts.results as r; \
         r.main(['--numbers', 'lr-schedules'])"
 
-Other diagnostics of the same kind, by hand (with ``BOOK_CACHE=$(mktemp -d)``): ``OPENBLAS_CORETYPE=Sandybridge`` or ``Nehalem``
-(another OpenBLAS kernel on an x86 machine), and ``NPY_DISABLE_CPU_FEATURES`` (numpy's other
-SIMD paths).
+Other diagnostics of the same kind, by hand (with ``BOOK_CACHE=$(mktemp -d)``):
+``OPENBLAS_CORETYPE=Sandybridge`` or ``Nehalem`` (another OpenBLAS kernel on an x86 machine),
+and ``NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4 AVX512_ICL"`` (numpy's baseline SIMD paths only).
 """
 
 from __future__ import annotations
