@@ -12,8 +12,8 @@ A rule (``optimizers.rules``) only says what one step does to one block of numbe
 * ``state_dict()`` / ``load_state_dict()`` save and restore everything a resumed run needs;
 * Python floats and 0-d arrays (the 2-D demos' ``params["x"]``) are gathered into one small
   array per dtype, so a step costs one pass of the rule, not one per parameter;
-* large arrays are processed in blocks of ``BLOCK_BYTES`` with scratch buffers kept here, so
-  the rule's in-place lines (``out=tmp``) allocate nothing and each block stays in cache.
+* large arrays are processed in blocks of ``BLOCK_BYTES``, so the temporaries of a rule's
+  formula lines are small and each block stays in cache while the rule works on it.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ import numpy as np
 __all__ = ["BLOCK_BYTES", "LIMITS", "Optimizer"]
 
 #: Bytes of one block handed to ``update_block`` (65536 float32 or 32768 float64 numbers): the
-#: block of the parameter, its gradient, its state and the scratch fit in a core's L2 cache.
+#: block of the parameter, its gradient, its state and a rule's temporaries fit in a core's L2
+#: cache.
 BLOCK_BYTES = 256 * 1024
 
 #: The allowed range of each hyperparameter name (every rule's hyperparameters are among these).
@@ -54,11 +55,10 @@ class Optimizer:
     parameter's. The first update fixes the keys, shapes and dtypes.
 
     A rule passes its hyperparameters to ``__init__``, names its state arrays in
-    ``state_names`` (zeros at the start) and writes one step in ``update_block(w, g, *state,
-    *scratch)``: ``w``, ``g`` and the state are 1-D views of the same block of numbers, changed
-    in place; ``scratch`` (``n_scratch`` arrays of the block's length and dtype) is free
-    space, so ``np.multiply(lr, g, out=tmp)`` allocates nothing. ``self.t`` is the number of the
-    step being taken (1 in the first update).
+    ``state_names`` (zeros at the start) and writes one step in ``update_block(w, g, **state)``:
+    ``w``, ``g`` and the state arrays (passed by their names) are 1-D views of the same block of
+    numbers; the rule changes ``w`` and the state in place (``w -= ...``, ``v[:] = ...``).
+    ``self.t`` is the number of the step being taken (1 in the first update).
 
     Errors: a bad hyperparameter raises ValueError (TypeError if it is not a number) naming it
     and its value, at construction and whenever it is set; a missing or extra gradient, or a
@@ -68,7 +68,6 @@ class Optimizer:
     """
 
     state_names: tuple[str, ...] = ()
-    n_scratch: int = 1
 
     def __init__(self, **hyperparameters: float) -> None:
         for name, value in hyperparameters.items():
@@ -92,10 +91,10 @@ class Optimizer:
 
     def __getstate__(self) -> dict[str, Any]:  # for copy.deepcopy and pickle
         d = {k: v for k, v in self.__dict__.items() if k not in ("_scalars", "_arrays")}
-        d.update(state=self.state_dict()["state"], _layout=None, _scratch={})  # no views
+        d.update(state=self.state_dict()["state"], _layout=None)  # no views
         return d
 
-    def update_block(self, w: np.ndarray, g: np.ndarray, *arrays: np.ndarray) -> None:
+    def update_block(self, w: np.ndarray, g: np.ndarray, **state: np.ndarray) -> None:
         """One step of the rule on one block, in place (each rule defines it)."""
         raise NotImplementedError
 
@@ -297,39 +296,18 @@ def _build(opt: Optimizer, layout: dict[str, tuple[tuple[int, ...], np.dtype]]) 
             flat = [opt.state[key][name].reshape(-1) for name in opt.state_names]
             opt._arrays.append((key, (shape, dtype), flat))
     opt._scalars = [_Scalars(opt, keys, dtype) for dtype, keys in by_dtype.items()]
-    opt._scratch = {}
     opt._layout = layout
-
-
-def _scratch(opt: Optimizer, dtype: np.dtype, n: int) -> list[np.ndarray]:
-    """``opt.n_scratch`` scratch arrays of length ``n``: views of buffers kept per dtype."""
-    entry = opt._scratch.get(dtype)
-    if entry is None or entry[0][0].size < n:
-        entry = ([np.empty(n, dtype) for _ in range(opt.n_scratch)], {})
-        opt._scratch[dtype] = entry
-    buffers, views = entry
-    found = views.get(n)
-    if found is None:
-        found = views[n] = [b[:n] for b in buffers]
-    return found
 
 
 def _run_blocks(opt: Optimizer, w: np.ndarray, g: np.ndarray, state: list[np.ndarray]) -> None:
     """Call ``opt.update_block`` on consecutive blocks of the 1-D arrays ``w``, ``g``, state."""
+    names = opt.state_names
     n = w.size
     block = BLOCK_BYTES // w.itemsize
-    if n <= block:
-        opt.update_block(w, g, *state, *_scratch(opt, w.dtype, n))
-        return
-    scratch = _scratch(opt, w.dtype, block)
     for start in range(0, n, block):
         stop = min(start + block, n)
-        opt.update_block(
-            w[start:stop],
-            g[start:stop],
-            *(s[start:stop] for s in state),
-            *(s if stop - start == block else s[: stop - start] for s in scratch),
-        )
+        blocks = {name: a[start:stop] for name, a in zip(names, state, strict=True)}
+        opt.update_block(w[start:stop], g[start:stop], **blocks)
 
 
 class _Scalars:

@@ -2,13 +2,15 @@
 
 Every rule is a small class: ``__init__`` names the hyperparameters (checked by the base class
 ``Optimizer``), ``state_names`` the arrays it keeps per parameter (zeros at the start), and
-``update_block`` one step on a block of numbers, written with in-place NumPy operations: the
-comment above each group of lines is the formula, ``out=tmp`` writes into a scratch buffer the
-base class provides instead of allocating a temporary. ``g`` is the gradient, ``t`` the step
-number (1, 2, ...).
+``update_block`` one step on a block of numbers, one line of NumPy per line of the formula.
+``g`` is the gradient, ``t`` the step number (1, 2, ...). The state arrays are kept between
+steps, so a new value is written *into* them: ``v[:] = ...`` (or ``h += ...``), and the
+parameter is changed in place with ``w -= ...``. The base class hands the rule one cache-sized
+block at a time, so the temporaries of these expressions stay small.
 
-``AdamW``, ``Nadam`` and ``AMSGrad`` are subclasses of ``Adam`` (same hyperparameters and
-``m``, ``v``; each writes its own step) rather than flags, so each page can print its rule whole.
+``AdamW``, ``Nadam`` and ``AMSGrad`` are subclasses of ``Adam`` (same hyperparameters, and the
+same moments ``m`` and ``v`` from ``Adam.moments``) rather than flags: each writes only the
+step in which it differs from Adam.
 
 Each docstring says how the rule maps onto ``torch.optim`` (``tests/unit/test_reference_torch.py``
 checks every mapping number for number in float64).
@@ -47,9 +49,8 @@ class SGD(Optimizer):
     def __init__(self, lr: float = 0.01) -> None:
         super().__init__(lr=lr)
 
-    def update_block(self, w: np.ndarray, g: np.ndarray, tmp: np.ndarray) -> None:
-        # w <- w - lr g
-        w -= np.multiply(self.lr, g, out=tmp)
+    def update_block(self, w: np.ndarray, g: np.ndarray) -> None:
+        w -= self.lr * g  # w <- w - lr g
 
 
 # --8<-- [end:sgd]
@@ -76,12 +77,9 @@ class Momentum(Optimizer):
     def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
         super().__init__(lr=lr, momentum=momentum)
 
-    def update_block(self, w: np.ndarray, g: np.ndarray, v: np.ndarray, tmp: np.ndarray) -> None:
-        # v <- momentum v - lr g
-        v *= self.momentum
-        v -= np.multiply(self.lr, g, out=tmp)
-        # w <- w + v
-        w += v
+    def update_block(self, w: np.ndarray, g: np.ndarray, v: np.ndarray) -> None:
+        v[:] = self.momentum * v - self.lr * g  # v <- momentum v - lr g
+        w += v  # w <- w + v
 
 
 # --8<-- [end:momentum]
@@ -109,14 +107,9 @@ class Nesterov(Optimizer):
     def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
         super().__init__(lr=lr, momentum=momentum)
 
-    def update_block(self, w: np.ndarray, g: np.ndarray, v: np.ndarray, tmp: np.ndarray) -> None:
-        np.multiply(self.lr, g, out=tmp)  # tmp = lr g
-        # v <- momentum v - lr g
-        v *= self.momentum
-        v -= tmp
-        # w <- w + momentum v - lr g
-        w -= tmp
-        w += np.multiply(self.momentum, v, out=tmp)
+    def update_block(self, w: np.ndarray, g: np.ndarray, v: np.ndarray) -> None:
+        v[:] = self.momentum * v - self.lr * g  # v <- momentum v - lr g
+        w += self.momentum * v - self.lr * g  # w <- w + momentum v - lr g (the new v)
 
 
 # --8<-- [end:nesterov]
@@ -141,15 +134,9 @@ class AdaGrad(Optimizer):
     def __init__(self, lr: float = 0.01, eps: float = 1e-7) -> None:
         super().__init__(lr=lr, eps=eps)
 
-    def update_block(self, w: np.ndarray, g: np.ndarray, h: np.ndarray, tmp: np.ndarray) -> None:
-        # h <- h + g^2
-        h += np.square(g, out=tmp)
-        # w <- w - lr g / (sqrt(h) + eps)
-        np.sqrt(h, out=tmp)
-        tmp += self.eps
-        np.divide(g, tmp, out=tmp)
-        tmp *= self.lr
-        w -= tmp
+    def update_block(self, w: np.ndarray, g: np.ndarray, h: np.ndarray) -> None:
+        h += g * g
+        w -= self.lr * g / (np.sqrt(h) + self.eps)
 
 
 # --8<-- [end:adagrad]
@@ -173,16 +160,9 @@ class RMSProp(Optimizer):
     def __init__(self, lr: float = 0.01, decay_rate: float = 0.99, eps: float = 1e-7) -> None:
         super().__init__(lr=lr, decay_rate=decay_rate, eps=eps)
 
-    def update_block(self, w: np.ndarray, g: np.ndarray, h: np.ndarray, tmp: np.ndarray) -> None:
-        # h <- decay_rate h + (1 - decay_rate) g^2
-        h *= self.decay_rate
-        h += np.multiply(1.0 - self.decay_rate, np.square(g, out=tmp), out=tmp)
-        # w <- w - lr g / (sqrt(h) + eps)
-        np.sqrt(h, out=tmp)
-        tmp += self.eps
-        np.divide(g, tmp, out=tmp)
-        tmp *= self.lr
-        w -= tmp
+    def update_block(self, w: np.ndarray, g: np.ndarray, h: np.ndarray) -> None:
+        h[:] = self.decay_rate * h + (1 - self.decay_rate) * g * g
+        w -= self.lr * g / (np.sqrt(h) + self.eps)
 
 
 # --8<-- [end:rmsprop]
@@ -204,33 +184,16 @@ class AdaDelta(Optimizer):
     """
 
     state_names = ("Eg2", "Edx2")
-    n_scratch = 2
 
     def __init__(self, rho: float = 0.95, eps: float = 1e-6, lr: float = 1.0) -> None:
         super().__init__(rho=rho, eps=eps, lr=lr)
 
-    def update_block(
-        self,
-        w: np.ndarray,
-        g: np.ndarray,
-        Eg2: np.ndarray,
-        Edx2: np.ndarray,
-        tmp: np.ndarray,
-        delta: np.ndarray,
-    ) -> None:
-        rho = self.rho
-        # Eg2 <- rho Eg2 + (1 - rho) g^2
-        Eg2 *= rho
-        Eg2 += np.multiply(1.0 - rho, np.square(g, out=tmp), out=tmp)
-        # delta = sqrt(Edx2 + eps) / sqrt(Eg2 + eps) * g
-        np.sqrt(np.add(Edx2, self.eps, out=delta), out=delta)
-        delta /= np.sqrt(np.add(Eg2, self.eps, out=tmp), out=tmp)
-        delta *= g
-        # Edx2 <- rho Edx2 + (1 - rho) delta^2
-        Edx2 *= rho
-        Edx2 += np.multiply(1.0 - rho, np.square(delta, out=tmp), out=tmp)
-        # w <- w - lr delta
-        w -= np.multiply(self.lr, delta, out=tmp)
+    def update_block(self, w: np.ndarray, g: np.ndarray, Eg2: np.ndarray, Edx2: np.ndarray) -> None:
+        rho, eps = self.rho, self.eps
+        Eg2[:] = rho * Eg2 + (1 - rho) * g * g
+        delta = np.sqrt(Edx2 + eps) / np.sqrt(Eg2 + eps) * g
+        Edx2[:] = rho * Edx2 + (1 - rho) * delta * delta
+        w -= self.lr * delta
 
 
 # --8<-- [end:adadelta]
@@ -262,23 +225,18 @@ class Adam(Optimizer):
     ) -> None:
         super().__init__(lr=lr, beta1=beta1, beta2=beta2, eps=eps)
 
-    def update_block(
-        self, w: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, tmp: np.ndarray
-    ) -> None:
-        b1, b2, t = self.beta1, self.beta2, self.t
-        # m <- beta1 m + (1 - beta1) g
-        m *= b1
-        m += np.multiply(1.0 - b1, g, out=tmp)
-        # v <- beta2 v + (1 - beta2) g^2
-        v *= b2
-        v += np.multiply(1.0 - b2, np.square(g, out=tmp), out=tmp)
-        # w <- w - lr_t m / (sqrt(v) + eps)
-        lr_t = self.lr * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
-        np.sqrt(v, out=tmp)
-        tmp += self.eps
-        np.divide(m, tmp, out=tmp)
-        tmp *= lr_t
-        w -= tmp
+    def moments(self, g: np.ndarray, m: np.ndarray, v: np.ndarray) -> None:
+        """The two moving averages every rule of the Adam family keeps."""
+        m[:] = self.beta1 * m + (1 - self.beta1) * g  # m <- beta1 m + (1 - beta1) g
+        v[:] = self.beta2 * v + (1 - self.beta2) * g * g  # v <- beta2 v + (1 - beta2) g^2
+
+    def lr_t(self) -> float:
+        """The bias-corrected learning rate of step t."""
+        return self.lr * math.sqrt(1 - self.beta2**self.t) / (1 - self.beta1**self.t)
+
+    def update_block(self, w: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray) -> None:
+        self.moments(g, m, v)
+        w -= self.lr_t() * m / (np.sqrt(v) + self.eps)  # w <- w - lr_t m / (sqrt(v) + eps)
 
 
 # --8<-- [end:adam]
@@ -309,12 +267,9 @@ class AdamW(Adam):
             self, lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay
         )
 
-    def update_block(
-        self, w: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, tmp: np.ndarray
-    ) -> None:
-        # w <- w - lr weight_decay w
-        w *= 1.0 - self.lr * self.weight_decay
-        super().update_block(w, g, m, v, tmp)
+    def update_block(self, w: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray) -> None:
+        w -= self.lr * self.weight_decay * w  # w <- w - lr weight_decay w
+        super().update_block(w, g, m, v)  # then Adam's step
 
 
 # --8<-- [end:adamw]
@@ -341,37 +296,16 @@ class Nadam(Adam):
     only after about 10000 steps).
     """
 
-    n_scratch = 2
-
     def __init__(
         self, lr: float = 0.002, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-7
     ) -> None:
         super().__init__(lr=lr, beta1=beta1, beta2=beta2, eps=eps)
 
-    def update_block(
-        self,
-        w: np.ndarray,
-        g: np.ndarray,
-        m: np.ndarray,
-        v: np.ndarray,
-        tmp: np.ndarray,
-        m_bar: np.ndarray,
-    ) -> None:
+    def update_block(self, w: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray) -> None:
         b1, b2, t = self.beta1, self.beta2, self.t
-        # m <- beta1 m + (1 - beta1) g ;  v <- beta2 v + (1 - beta2) g^2
-        m *= b1
-        m += np.multiply(1.0 - b1, g, out=tmp)
-        v *= b2
-        v += np.multiply(1.0 - b2, np.square(g, out=tmp), out=tmp)
-        # m_bar = beta1 m / (1 - beta1^(t+1)) + (1 - beta1) g / (1 - beta1^t)
-        np.multiply(b1 / (1.0 - b1 ** (t + 1)), m, out=m_bar)
-        m_bar += np.multiply((1.0 - b1) / (1.0 - b1**t), g, out=tmp)
-        # w <- w - lr m_bar / (sqrt(v / (1 - beta2^t)) + eps)
-        np.sqrt(np.multiply(1.0 / (1.0 - b2**t), v, out=tmp), out=tmp)
-        tmp += self.eps
-        m_bar /= tmp
-        m_bar *= self.lr
-        w -= m_bar
+        self.moments(g, m, v)
+        m_bar = b1 * m / (1 - b1 ** (t + 1)) + (1 - b1) * g / (1 - b1**t)
+        w -= self.lr * m_bar / (np.sqrt(v / (1 - b2**t)) + self.eps)
 
 
 # --8<-- [end:nadam]
@@ -397,29 +331,11 @@ class AMSGrad(Adam):
     state_names = ("m", "v", "v_max")
 
     def update_block(
-        self,
-        w: np.ndarray,
-        g: np.ndarray,
-        m: np.ndarray,
-        v: np.ndarray,
-        v_max: np.ndarray,
-        tmp: np.ndarray,
+        self, w: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray, v_max: np.ndarray
     ) -> None:
-        b1, b2, t = self.beta1, self.beta2, self.t
-        # m <- beta1 m + (1 - beta1) g ;  v <- beta2 v + (1 - beta2) g^2
-        m *= b1
-        m += np.multiply(1.0 - b1, g, out=tmp)
-        v *= b2
-        v += np.multiply(1.0 - b2, np.square(g, out=tmp), out=tmp)
-        # v_max <- max(v_max, v)
-        np.maximum(v_max, v, out=v_max)
-        # w <- w - lr_t m / (sqrt(v_max) + eps)
-        lr_t = self.lr * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
-        np.sqrt(v_max, out=tmp)
-        tmp += self.eps
-        np.divide(m, tmp, out=tmp)
-        tmp *= lr_t
-        w -= tmp
+        self.moments(g, m, v)
+        v_max[:] = np.maximum(v_max, v)  # v_max <- max(v_max, v)
+        w -= self.lr_t() * m / (np.sqrt(v_max) + self.eps)  # w <- w - lr_t m / (sqrt(v_max) + eps)
 
 
 # --8<-- [end:amsgrad]

@@ -447,10 +447,10 @@ def test_float32_work_is_done_in_float32():
     lr, b1, b2, eps = 0.013, 0.9, 0.999, 1e-7
     params = {"w": w.copy()}
     Adam(lr=lr).update(params, {"w": g})
-    m = f32(1 - b1) * g
-    v = f32(1 - b2) * (g * g)
+    m = f32(1 - b1) * g  # in the rule's order of operations (its first step: m = v = 0)
+    v = f32(1 - b2) * g * g
     lr_t = f32(lr * math.sqrt(1 - b2) / (1 - b1))
-    expected = w - (m / (np.sqrt(v) + f32(eps))) * lr_t
+    expected = w - lr_t * m / (np.sqrt(v) + f32(eps))
     assert expected.dtype == np.float32
     np.testing.assert_array_equal(params["w"], expected)
     params = {"w": w.copy()}
