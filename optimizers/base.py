@@ -45,7 +45,6 @@ LIMITS = {
 }
 
 
-# --8<-- [start:optimizer]
 class Optimizer:
     """Base class of the update rules: ``opt.update(params, grads)`` changes ``params``.
 
@@ -143,8 +142,6 @@ class Optimizer:
         self.state = state
         self._layout = None  # rebuilt, and checked against the loaded state, on the next update
 
-
-# --8<-- [end:optimizer]
 
 # The mechanics below are the same for every rule; the pages need not show them.
 

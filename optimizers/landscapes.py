@@ -417,7 +417,6 @@ def with_gradient_noise(function: Landscape, sigma: float, seed: int = 0) -> Noi
 # ----------------------------------------------------------------------------- trajectory
 
 
-# --8<-- [start:trajectory]
 def trajectory(
     optimizer: Any, function: Landscape, start: Sequence[float] | None, steps: int
 ) -> np.ndarray:
@@ -471,6 +470,3 @@ def trajectory(
                 break
             path.append(point)
     return np.array(path)
-
-
-# --8<-- [end:trajectory]

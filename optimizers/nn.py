@@ -104,7 +104,6 @@ def softmax(x: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-# --8<-- [start:affine]
 class Affine:
     """Fully connected layer ``out = x @ W + b`` for ``x`` of shape (batch, n_in)."""
 
@@ -123,10 +122,6 @@ class Affine:
         return dout @ self.params["W"].T if self.input_grad else None
 
 
-# --8<-- [end:affine]
-
-
-# --8<-- [start:relu]
 class ReLU:
     """Rectified linear unit ``max(0, x)``; its gradient is 1 where ``x > 0``, else 0."""
 
@@ -136,9 +131,6 @@ class ReLU:
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         return dout * self.mask
-
-
-# --8<-- [end:relu]
 
 
 class Sigmoid:
@@ -163,7 +155,6 @@ class Tanh:
         return dout * (1.0 - self.out**2)
 
 
-# --8<-- [start:softmax_with_loss]
 class SoftmaxWithLoss:
     """Softmax followed by the mean cross-entropy ``-mean(log softmax(x)[t])``.
 
@@ -186,9 +177,6 @@ class SoftmaxWithLoss:
         else:
             dx -= self.t
         return dx * (dout / len(dx))
-
-
-# --8<-- [end:softmax_with_loss]
 
 
 class Dropout:
@@ -268,7 +256,6 @@ class BatchNorm:
 _ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
 
 
-# --8<-- [start:multilayernet]
 class MultiLayerNet:
     """Fully connected network: ``(Affine -> [BatchNorm] -> activation -> [Dropout]) x L``,
     then ``Affine -> SoftmaxWithLoss``.
@@ -342,7 +329,6 @@ class MultiLayerNet:
         labels = t if t.ndim == 1 else t.argmax(axis=1)
         return float((self._forward(x, False).argmax(axis=1) == labels).mean())
 
-    # --8<-- [start:backprop]
     def loss_and_gradient(self, x: np.ndarray, t: np.ndarray) -> tuple[float, dict]:
         """Training-mode loss and its gradient by backpropagation (a dict keyed like params)."""
         loss = self.loss(x, t, train=True)
@@ -358,8 +344,6 @@ class MultiLayerNet:
     def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
         """Gradient of ``loss(x, t, train=True)``: a dict with the same keys as ``params``."""
         return self.loss_and_gradient(x, t)[1]
-
-    # --8<-- [end:backprop]
 
     def activations(self, x: np.ndarray, train: bool = False) -> list[np.ndarray]:
         """Outputs of every hidden layer's activation function: a list of (batch, units) arrays.
@@ -414,9 +398,6 @@ class MultiLayerNet:
             return 0.0
         squares = sum(float(np.vdot(self.params[k], self.params[k])) for k in self._weights())
         return 0.5 * self.weight_decay_lambda * squares
-
-
-# --8<-- [end:multilayernet]
 
 
 def _check_x(x, net: MultiLayerNet) -> np.ndarray:

@@ -52,7 +52,7 @@ WINDOW = 20
 MAX_STEPS = 500
 LR_GRID = tuple(round(10 ** (k / 20), 4) for k in range(-40, 21))  # 0.01 ... 10, 20 per decade
 
-# The digits: BOOK.md's optimizer defaults.
+# The digits: each optimizer at the default learning rate of the book's classes.
 DIGITS_DEFAULTS = {"SGD": 0.01, "Momentum": 0.01, "AdaGrad": 0.01, "RMSProp": 0.01, "Adam": 0.001}
 DIGITS_ITERATIONS = 2000
 SWEEP_ITERATIONS = 500

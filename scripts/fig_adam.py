@@ -19,9 +19,7 @@ from scripts.exp_adam import (
     valley_paths,
 )
 from scripts.figures import figure
-from scripts.plotting import COLORS, contour, path
-
-VALLEY_LEVELS = [0.25, 1, 2.5, 5, 10, 20]
+from scripts.plotting import COLORS, VALLEY_LEVELS, contour, path
 
 
 @figure("adam-path.svg")

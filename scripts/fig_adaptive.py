@@ -7,9 +7,8 @@ import numpy as np
 
 from optimizers import SGD, AdaDelta, AdaGrad, RMSProp, landscapes
 from scripts.figures import figure
-from scripts.plotting import COLORS, contour, path, run
+from scripts.plotting import COLORS, VALLEY_LEVELS, contour, path, run
 
-VALLEY_LEVELS = [0.25, 1, 2.5, 5, 10, 20]
 LONG = 3000  # steps of the long runs
 
 

@@ -34,9 +34,7 @@ from scripts.exp_compare import (
     valley_paths,
 )
 from scripts.figures import figure
-from scripts.plotting import COLORS, grid, path
-
-VALLEY_LEVELS = [0.25, 1, 2.5, 5, 10, 20]
+from scripts.plotting import COLORS, VALLEY_LEVELS, grid, path
 
 
 def light_contour(ax, f, n: int = 60, levels=VALLEY_LEVELS) -> None:

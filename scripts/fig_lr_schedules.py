@@ -38,7 +38,7 @@ from scripts.exp_lr_schedules import (
     noisy_paths,
 )
 from scripts.figures import figure
-from scripts.plotting import contour, path
+from scripts.plotting import VALLEY_LEVELS, contour, path
 
 # ----------------------------------------------------------------- too high, too low, good
 
@@ -93,7 +93,7 @@ def noisy_path():
     runs = noisy_paths()
     constant, decayed = runs["constant"], runs["decayed"]
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 3.6), gridspec_kw={"width_ratios": [3, 2]})
-    contour(ax, f, levels=[0.25, 1, 2.5, 5, 10, 20])
+    contour(ax, f, levels=VALLEY_LEVELS)
     path(ax, constant, label="lr = 0.5", color="C0", marker=None, linewidth=0.6, alpha=0.7)
     path(
         ax,

@@ -7,9 +7,7 @@ import numpy as np
 
 from optimizers import SGD, Momentum, Nesterov, landscapes
 from scripts.figures import figure
-from scripts.plotting import COLORS, contour, path, run
-
-VALLEY_LEVELS = [0.25, 1, 2.5, 5, 10, 20]
+from scripts.plotting import COLORS, VALLEY_LEVELS, contour, path, run
 
 
 def velocity_history(gradients, lr: float = 0.1, momentum: float = 0.9) -> np.ndarray:

@@ -18,7 +18,7 @@ import numpy as np
 from optimizers import landscapes
 from scripts.exp_second_order import FIRST_ORDER, THRESHOLD, quadratic_paths, runs
 from scripts.figures import figure
-from scripts.plotting import COLORS, contour, path
+from scripts.plotting import COLORS, VALLEY_LEVELS, contour, path
 
 RUN_COLORS = {
     "gradient descent": COLORS["SGD"],
@@ -78,7 +78,7 @@ def paths_figure():
     Right: Rosenbrock, Newton, L-BFGS and the first 3000 steps of gradient descent."""
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 4.6), gridspec_kw={"width_ratios": [3, 2]})
     q = landscapes.ill_conditioned()
-    contour(ax, q, levels=[0.25, 1, 2.5, 5, 10, 20])
+    contour(ax, q, levels=VALLEY_LEVELS)
     quadratic = quadratic_paths()
     path(ax, quadratic["gradient descent"], label="GD, lr = 0.95", color="C0")
     path(ax, quadratic["Newton"], label="Newton", color="C3", linewidth=2)

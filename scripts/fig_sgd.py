@@ -7,7 +7,7 @@ import numpy as np
 
 from optimizers import SGD, landscapes
 from scripts.figures import figure
-from scripts.plotting import contour, grid, path, run
+from scripts.plotting import VALLEY_LEVELS, contour, grid, path, run
 
 
 @figure("sgd-surface.png")
@@ -47,7 +47,7 @@ def zigzag():
     f = landscapes.ill_conditioned()
     points = run(SGD(lr=0.95), f, steps=30)
     fig, ax = plt.subplots(figsize=(8, 4))
-    contour(ax, f, levels=[0.25, 1, 2.5, 5, 10, 20])
+    contour(ax, f, levels=VALLEY_LEVELS)
     path(ax, points, label="SGD, lr = 0.95", color="C3")
     ax.set_aspect("equal")
     ax.legend(loc="upper right")
@@ -96,7 +96,7 @@ def noise():
     exact = run(SGD(lr=0.5), f, steps=60)
     rough = run(SGD(lr=0.5), noisy, steps=60)
     fig, ax = plt.subplots(figsize=(8, 4))
-    contour(ax, f, levels=[0.25, 1, 2.5, 5, 10, 20])
+    contour(ax, f, levels=VALLEY_LEVELS)
     path(ax, exact, label="exact gradient", color="C0")
     path(ax, rough, label=r"gradient + noise ($\sigma = 1$)", color="C3")
     ax.set_aspect("equal")

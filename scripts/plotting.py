@@ -6,12 +6,13 @@ optimizers' names; each page describes the figure in its own language (caption a
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from optimizers import landscapes
 
 PATH_STYLE = {"marker": "o", "markersize": 3, "linewidth": 1.2}
+# The contour lines of the book's valley x²/20 + y² (and of its rotated twin), in every figure.
+VALLEY_LEVELS = [0.25, 1, 2.5, 5, 10, 20]
 COLORS = {
     "SGD": "C0",
     "Momentum": "C1",
@@ -63,7 +64,3 @@ def run(optimizer, function, steps, start=None):
     """The path of ``optimizer`` on ``function`` from ``start`` (default: the function's)."""
     start = function.start if start is None else start
     return landscapes.trajectory(optimizer, function, start, steps)
-
-
-def figure(ncols: int = 1, nrows: int = 1, width: float = 6.4, height: float = 4.0, **kw):
-    return plt.subplots(nrows, ncols, figsize=(width, height), **kw)

@@ -94,3 +94,26 @@ def test_chapter_links_its_notebook_near_the_top(notebook: Path):
         assert any(f"(notebooks/{notebook.name})" in line for line in head), (
             f"{page.relative_to(ROOT)}: no link to notebooks/{notebook.name} in its first 25 lines"
         )
+
+
+def test_every_snippet_section_is_included_by_a_page_of_each_language():
+    """A ``# --8<-- [start:x]`` section of the library that no page prints is dead weight."""
+    marker = re.compile(r"^\s*# --8<-- \[start:(?P<section>[\w-]+)\]", re.M)
+    sections = {
+        f"optimizers/{p.name}:{m['section']}"
+        for p in sorted((ROOT / "optimizers").glob("*.py"))
+        for m in marker.finditer(p.read_text(encoding="utf-8"))
+    }
+    assert len(sections) >= 10, f"found only {sorted(sections)}: is the pattern right?"
+    for lang in ("en", "zh"):
+        included = {
+            m["path"] + ":" + (m["section"] or "")
+            for page in PAGES
+            if page.parts[-2] == lang
+            for _, info, body in fences(page)
+            if info == "py"
+            for line in body
+            if (m := SNIPPET.match(line.strip()))
+        }
+        orphans = sorted(sections - included)
+        assert not orphans, f"sections no {lang} page includes (delete or show them): {orphans}"
