@@ -31,7 +31,6 @@ from scripts.exp_adam import (
     step_ratios,
     uncorrected,
 )
-from scripts.hooks.numbers import PLACEHOLDER
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "docs" / lang / "adam.md" for lang in ("zh", "en")]
@@ -105,9 +104,3 @@ def test_amsgrad_figure_claims():
     periods = ams.reshape(50, 101).mean(axis=1)
     assert np.all(np.diff(periods[5:]) < 0)  # AMSGrad drifts steadily downwards
     assert periods[-1] < -0.6
-
-
-@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.parent.name)
-def test_page_numbers_cover_the_page(page: Path):
-    names = {m["name"] for m in PLACEHOLDER.finditer(page.read_text(encoding="utf-8"))}
-    assert names and names <= set(page_numbers()), sorted(names - set(page_numbers()))

@@ -22,7 +22,6 @@ import pytest
 
 from optimizers.data import load_digits
 from scripts import exp_batchnorm as exp
-from scripts.hooks.numbers import render
 
 LN10 = math.log(10)
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -66,15 +65,6 @@ def test_activations_do_not_depend_on_the_weight_scale():
     small, big = exp.layer_outputs(0.01, True), exp.layer_outputs(1.0, True)
     for a, b in zip(small, big, strict=True):
         assert a.std() == pytest.approx(b.std(), rel=0.01)
-
-
-@pytest.mark.slow
-def test_page_numbers_fill_both_pages():
-    """Every {{ name }} of the two pages is one of the numbers of ``exp_batchnorm.page_numbers``."""
-    values = exp.page_numbers()
-    for lang in ("en", "zh"):
-        page = (DOCS / lang / "batchnorm.md").read_text(encoding="utf-8")
-        assert "{{" not in render(page, values, "batchnorm")
 
 
 # ------------------------------------------------------------------------- the weight scales
