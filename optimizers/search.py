@@ -41,6 +41,7 @@ __all__ = [
     "grid_search",
     "log_uniform",
     "random_search",
+    "round_spaces",
     "uniform",
 ]
 
@@ -222,6 +223,28 @@ def coarse_to_fine(
             space = _narrow(original, _ranked(trials, maximize)[:keep], margin)
         trials += _random_round(objective, space, n_trials, [seed, r], executor, r, len(trials))
     return trials
+
+
+def round_spaces(
+    space: Mapping[str, Any],
+    trials: Sequence[Trial],
+    keep: int = 5,
+    margin: float = 0.25,
+    maximize: bool = True,
+) -> list[dict[str, Any]]:
+    """The space each round of :func:`coarse_to_fine` drew from, recovered from its trials.
+
+    Round 0 drew from ``space``; round ``r`` from ``space`` narrowed around the ``keep`` best
+    trials of the rounds before it, exactly as ``coarse_to_fine`` (called with the same
+    ``keep``, ``margin`` and ``maximize``) narrowed it. For drawing or reporting the rounds.
+    """
+    original = _check_space(space)
+    rounds = max((t.round for t in trials), default=-1) + 1
+    spaces = [original]
+    for r in range(1, rounds):
+        before = [t for t in trials if t.round < r]
+        spaces.append(_narrow(original, _ranked(before, maximize)[:keep], margin))
+    return spaces
 
 
 def _narrow(space: dict[str, Any], top: list[Trial], margin: float) -> dict[str, Any]:

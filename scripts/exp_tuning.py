@@ -225,21 +225,15 @@ def coarse_fine() -> list:
 
 
 def round_boxes(trials) -> list[dict]:
-    """The log-uniform ranges each round drew from, by the rule of ``search.coarse_to_fine``:
-    the range of the ``keep`` best trials so far, widened by ``margin`` of its width on each
-    side (in log space) and clipped to the first round's range."""
-    boxes = [dict(C2F_SPACE)]
-    for r in range(1, C2F["rounds"]):
-        so_far = [t for t in trials if t.round < r and math.isfinite(t.score)]
-        top = sorted(so_far, key=lambda t: -t.score)[: C2F["keep"]]
-        box = {}
-        for name, (low0, high0) in C2F_SPACE.items():
-            logs = [math.log(t.params[name]) for t in top]
-            lo, hi = min(logs), max(logs)
-            lo, hi = lo - C2F["margin"] * (hi - lo), hi + C2F["margin"] * (hi - lo)
-            box[name] = (max(math.exp(lo), low0), min(math.exp(hi), high0))
-        boxes.append(box)
-    return boxes
+    """The (low, high) range of each hyperparameter that each round drew from (the library
+    recovers the spaces that ``coarse_to_fine`` narrowed)."""
+    spaces = search.round_spaces(c2f_space(), trials, keep=C2F["keep"], margin=C2F["margin"])
+    return [{name: _bounds(entry) for name, entry in s.items()} for s in spaces]
+
+
+def _bounds(entry) -> tuple[float, float]:
+    """A range's ends; a range narrowed to one value is a constant."""
+    return (entry.low, entry.high) if hasattr(entry, "high") else (entry, entry)
 
 
 def tex_power(x: float) -> str:

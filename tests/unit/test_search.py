@@ -103,6 +103,25 @@ def test_coarse_to_fine_narrows_around_the_best():
     assert abs(math.log10(search.best_trial(trials).params["lr"]) + 3) < 0.25  # measured 0.18
 
 
+def test_round_spaces_are_the_spaces_the_rounds_drew_from():
+    space = {"lr": search.log_uniform(1e-6, 1.0), "act": ["relu", "tanh"]}
+    trials = search.coarse_to_fine(
+        peaked, space, n_trials=20, rounds=3, keep=4, margin=0.25, seed=0, executor="serial"
+    )
+    spaces = search.round_spaces(space, trials, keep=4, margin=0.25)
+    assert len(spaces) == 3 and spaces[0]["lr"] == search.log_uniform(1e-6, 1.0)
+    for t in trials:
+        lr = spaces[t.round]["lr"]
+        assert lr.low * (1 - 1e-12) <= t.params["lr"] <= lr.high * (1 + 1e-12)
+        assert t.params["act"] in spaces[t.round]["act"].options
+    widths = [math.log10(s["lr"].high / s["lr"].low) for s in spaces]
+    assert widths[0] == pytest.approx(6) and widths[0] > widths[1] > widths[2]
+    # the narrowing is coarse_to_fine's own: a second search from round 1's space alone draws
+    # exactly the second round again
+    again = search.random_search(peaked, spaces[1], n_trials=20, seed=[0, 1], executor="serial")
+    assert [t.params for t in again] == [t.params for t in trials if t.round == 1]
+
+
 def test_coarse_to_fine_can_move_past_the_best_values_seen():
     # The best lr of this space is its lower end, 1e-2; the first round's smallest draw is
     # 0.01079. Without a margin no later round can go below it; with one they reach 1e-2.
