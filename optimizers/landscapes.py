@@ -37,6 +37,7 @@ __all__ = [
     "rosenbrock",
     "rotated",
     "saddle",
+    "settle_step",
     "trajectory",
     "with_gradient_noise",
 ]
@@ -470,3 +471,22 @@ def trajectory(
                 break
             path.append(point)
     return np.array(path)
+
+
+def settle_step(values: Sequence[float], threshold: float, window: int) -> int | None:
+    """The first step from which ``values`` stay below ``threshold`` for ``window`` steps.
+
+    ``values[k]`` is the loss after ``k`` updates (``values[0]`` at the start, which does not
+    count), e.g. ``f.value(trajectory(...).T)``. Returns the step ``k >= 1`` that begins the
+    first run of ``window`` consecutive values below ``threshold``, or None if there is none
+    (a path cut short by divergence has none after its end; NaN is never below).
+    """
+    if isinstance(window, bool) or not isinstance(window, Integral) or window < 1:
+        raise ValueError(f"window must be a positive integer, got {window!r}")
+    below = np.asarray(values, dtype=np.float64)[1:] < threshold
+    run = 0
+    for k, ok in enumerate(below, start=1):
+        run = run + 1 if ok else 0
+        if run == window:
+            return k - window + 1
+    return None

@@ -100,22 +100,13 @@ def diverged(points: np.ndarray) -> bool:
 
 
 def steps_to_settle(optimizer, f, threshold=THRESHOLD, window=WINDOW, max_steps=MAX_STEPS):
-    """First step from which f stays below threshold for window steps; None if not by max_steps."""
-    point = np.array(f.start)
-    params = {"x": np.array(point[0]), "y": np.array(point[1])}
-    below = 0  # consecutive steps below the threshold so far
+    """First step from which f stays below threshold for window steps; None if not by max_steps
+    (as the page's code block computes it)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a diverging run: its path stops short
+        path = landscapes.trajectory(optimizer, f, None, max_steps + window - 1)
     with np.errstate(over="ignore", invalid="ignore"):
-        for step in range(1, max_steps + window):
-            g = f.gradient(point)
-            optimizer.update(params, {"x": g[0], "y": g[1]})
-            point = np.array([params["x"], params["y"]])
-            loss = f.value(point)
-            if not np.isfinite(loss):  # diverged
-                return None
-            below = below + 1 if loss < threshold else 0
-            if below == window:
-                return step - window + 1
-    return None
+        return landscapes.settle_step(f.value(path.T), threshold, window)
 
 
 @experiment

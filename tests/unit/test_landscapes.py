@@ -438,3 +438,24 @@ def test_the_books_four_panel_comparison_runs():
     for function in (rosenbrock(6), local_minimum_1d()):
         path = trajectory(Adam(lr=0.01), function, None, 50)
         assert path.shape == (51, function.dim) and np.all(np.isfinite(path))
+
+
+def test_settle_step_finds_the_first_run_below_the_threshold():
+    # values[0] is the start and does not count; a pass below that is too short does not count
+    values = [9.0, 0.5, 0.01, 0.01, 0.5, 0.01, 0.01, 0.01, 0.5]
+    assert landscapes.settle_step(values, threshold=0.1, window=3) == 5
+    assert landscapes.settle_step(values, threshold=0.1, window=2) == 2
+    assert landscapes.settle_step(values, threshold=0.1, window=4) is None
+    assert landscapes.settle_step([0.0, 0.0], threshold=0.1, window=1) == 1
+    assert landscapes.settle_step([1.0, float("nan"), 0.0], threshold=0.1, window=2) is None
+    with pytest.raises(ValueError, match="window"):
+        landscapes.settle_step(values, threshold=0.1, window=0)
+
+
+def test_settle_step_on_a_path_matches_a_direct_count():
+    f = landscapes.ill_conditioned()
+    path = landscapes.trajectory(SGD(lr=0.95), f, None, 519)
+    values = f.value(path.T)
+    k = landscapes.settle_step(values, threshold=1e-3, window=20)
+    assert k == 43  # the compare chapter's table: SGD lr 0.95 settles after 43 steps
+    assert np.all(values[k : k + 20] < 1e-3) and values[k - 1] >= 1e-3
