@@ -57,6 +57,20 @@ class History:
     message: str = ""
     seconds: float = 0.0
 
+    def record(self, loss: float, lr: float) -> None:
+        """One update made: its mini-batch loss and learning rate."""
+        self.loss.append(float(loss))
+        self.lr.append(float(lr))
+        self.iterations += 1
+
+    def stop(self, loss: float, step: int, lr: float) -> None:
+        """Training stops at ``step`` (0-based) because ``loss`` is not finite."""
+        self.diverged = True
+        self.message = (
+            f"training diverged: the loss is {loss} at step {step} (learning rate "
+            f"{float(lr):g}); stopped after {step} updates"
+        )
+
     @property
     def epochs(self) -> float:
         """Passes over the training set made: ``iterations / iters_per_epoch``."""
@@ -68,16 +82,32 @@ class History:
         return [i / self.iters_per_epoch for i in self.eval_iterations]
 
 
-def _progress_bar(progress: bool | None, total: int, desc: str) -> Any:
+class _Progress:
     """A tqdm bar when asked (``True``), or by default (``None``) when stderr is a terminal and
-    we are not under pytest; otherwise ``None`` (silent)."""
-    if progress is None:
-        progress = sys.stderr.isatty() and "PYTEST_CURRENT_TEST" not in os.environ
-    if not progress:
-        return None
-    from tqdm.auto import tqdm
+    we are not under pytest; otherwise silent. The loss is shown at the end of every epoch."""
 
-    return tqdm(total=total, desc=desc, unit="it", leave=False)
+    def __init__(self, progress: bool | None, total: int, desc: str, per_epoch: int) -> None:
+        if progress is None:
+            progress = sys.stderr.isatty() and "PYTEST_CURRENT_TEST" not in os.environ
+        self.bar, self.per_epoch, self.done = None, per_epoch, 0
+        if progress:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total, desc=desc, unit="it", leave=False)
+
+    def step(self, loss: float) -> None:
+        self.done += 1
+        if self.bar is not None:
+            self.bar.update(1)
+            if self.done % self.per_epoch == 0:
+                self.bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def train(
@@ -104,19 +134,47 @@ def train(
       :class:`optimizers.data.Dataset`).
     - ``batch_size``: examples per mini-batch, drawn without replacement and reshuffled every
       epoch (``None`` or ``len(x_train)``: full batch; 1: stochastic).
-    - ``schedule``: ``schedule(t) -> lr`` for the 0-based iteration ``t``, assigned to
-      ``optimizer.lr`` before each update; ``None`` keeps ``optimizer.lr``.
-    - ``seed``: seeds the order of the mini-batches (the net's own seed fixes its weights and
-      dropout masks), so the same seeds give the same history.
+    - ``schedule``: ``optimizer.lr = schedule(t)`` before update ``t`` (0-based); None: keep it.
+    - ``seed``: the order of the mini-batches (the net's own seed fixes weights and dropout).
     - ``eval_every``: evaluate accuracies every this many iterations (default: every epoch).
-    - ``progress``: ``True`` shows a tqdm bar, ``False`` never; ``None`` shows one only when
-      stderr is a terminal and not under pytest.
+    - ``progress``: a tqdm bar if True; None: only on a terminal and not under pytest.
     - ``callback(iteration, net)``: called after every update (``iteration`` counts updates).
-    - ``blas_threads``: threads numpy's BLAS may use while training (restored afterwards; needs
-      threadpoolctl, else ignored). Default 1: these matrices are small, so a second thread
-      gains at most ~1.3x, and on a busy 2-core machine two threads ran 5-30x slower than one
-      (measured). ``None`` leaves numpy's setting alone.
+    - ``blas_threads``: threads numpy's BLAS may use while training (default 1, see
+      ``_blas_limit`` for why; ``None`` leaves numpy's setting alone).
     """
+    x, t, per_epoch, total, eval_every = _checked_run(
+        data, iterations, epochs, batch_size, eval_every, blas_threads
+    )
+    history = History(iters_per_epoch=per_epoch)
+    evaluate = _evaluator(net, data, x, t, history)
+    step = getattr(net, "loss_and_gradient", None) or _loss_then_gradient(net)
+    batches = index_batches(len(x), batch_size, seed)
+    start = time.perf_counter()
+    with _Progress(progress, total, type(optimizer).__name__, per_epoch) as bar:
+        with _blas_limit(blas_threads), np.errstate(over="ignore", invalid="ignore"):
+            evaluate(0)
+            for it in range(total):
+                if schedule is not None:
+                    optimizer.lr = _checked_lr(schedule(it), it)
+                loss, grads = step(*_batch(x, t, batches))
+                if not math.isfinite(loss):
+                    history.stop(loss, it, optimizer.lr)
+                    warnings.warn(history.message, DivergenceWarning, stacklevel=2)
+                    break
+                optimizer.update(net.params, grads)
+                history.record(loss, optimizer.lr)
+                if history.iterations % eval_every == 0 or history.iterations == total:
+                    evaluate(history.iterations)
+                if callback is not None:
+                    callback(history.iterations, net)
+                bar.step(loss)
+    history.seconds = time.perf_counter() - start
+    return history
+
+
+def _checked_run(data, iterations, epochs, batch_size, eval_every, blas_threads) -> tuple:
+    """The training arrays, iterations per epoch, total iterations and evaluation interval,
+    after checking every argument of :func:`train` that is not a hyperparameter."""
     if (iterations is None) == (epochs is None):
         raise ValueError("give exactly one of iterations and epochs")
     x, t = np.asarray(data.x_train), np.asarray(data.t_train)
@@ -133,13 +191,13 @@ def train(
         isinstance(blas_threads, bool) or not isinstance(blas_threads, int) or blas_threads < 1
     ):
         raise ValueError(f"blas_threads must be a positive integer or None, got {blas_threads!r}")
+    return x, t, per_epoch, int(total), eval_every
+
+
+def _evaluator(net: Any, data: Any, x: np.ndarray, t: np.ndarray, history: History) -> Callable:
+    """``evaluate(done)``: record the accuracies after ``done`` updates."""
     x_val, t_val = getattr(data, "x_val", None), getattr(data, "t_val", None)
     has_val = x_val is not None and len(x_val) > 0
-    step = getattr(net, "loss_and_gradient", None) or (
-        lambda xb, tb: (net.loss(xb, tb, train=True), net.gradient(xb, tb))
-    )
-
-    history = History(iters_per_epoch=per_epoch)
 
     def evaluate(done: int) -> None:
         history.eval_iterations.append(done)
@@ -147,47 +205,25 @@ def train(
         if has_val:
             history.val_acc.append(net.accuracy(x_val, t_val))
 
-    start = time.perf_counter()
-    batches = index_batches(len(x), batch_size, seed)
-    bar = _progress_bar(progress, int(total), type(optimizer).__name__)
-    try:
-        # overflow warnings are expected when training diverges: the loss check reports it
-        with _blas_limit(blas_threads), np.errstate(over="ignore", invalid="ignore"):
-            evaluate(0)
-            for it in range(int(total)):
-                if schedule is not None:
-                    optimizer.lr = _checked_lr(schedule(it), it)
-                _, idx = next(batches)
-                loss, grads = step(x[idx], t[idx])
-                if not math.isfinite(loss):
-                    history.diverged = True
-                    history.message = (
-                        f"training diverged: the loss is {loss} at step {it} (learning rate "
-                        f"{float(optimizer.lr):g}); stopped after {it} updates"
-                    )
-                    warnings.warn(history.message, DivergenceWarning, stacklevel=2)
-                    break
-                optimizer.update(net.params, grads)
-                history.loss.append(float(loss))
-                history.lr.append(float(optimizer.lr))
-                history.iterations = done = it + 1
-                if done % eval_every == 0 or done == total:
-                    evaluate(done)
-                if callback is not None:
-                    callback(done, net)
-                if bar is not None:
-                    bar.update(1)
-                    if done % per_epoch == 0:
-                        bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
-    finally:
-        if bar is not None:
-            bar.close()
-    history.seconds = time.perf_counter() - start
-    return history
+    return evaluate
+
+
+def _loss_then_gradient(net: Any) -> Callable:
+    """For a net without ``loss_and_gradient``: its ``loss`` (training mode), then ``gradient``."""
+    return lambda xb, tb: (net.loss(xb, tb, train=True), net.gradient(xb, tb))
+
+
+def _batch(x: np.ndarray, t: np.ndarray, batches: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The next mini-batch of ``index_batches``."""
+    _, idx = next(batches)
+    return x[idx], t[idx]
 
 
 def _blas_limit(threads: int | None) -> contextlib.AbstractContextManager:
-    """Limit numpy's BLAS to ``threads`` threads inside the ``with`` block (threadpoolctl)."""
+    """Limit numpy's BLAS to ``threads`` threads inside the ``with`` block (threadpoolctl; the
+    setting is restored afterwards; without threadpoolctl nothing changes). The training default
+    is 1: these matrices are small, so a second thread gains at most ~1.3x, and on a busy
+    2-core machine two threads ran 5-30x slower than one (measured)."""
     if threads is None:
         return contextlib.nullcontext()
     try:
