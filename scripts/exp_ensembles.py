@@ -352,6 +352,16 @@ def path_extents(run: dict) -> dict:
 @numbers("ensembles")
 def page_numbers() -> dict:
     """The numbers chapter 14 states about these runs."""
+    return {
+        **_ensemble_numbers(),
+        **_snapshot_numbers(),
+        **_valley_numbers(),
+        **_averaging_numbers(),
+    }
+
+
+def _ensemble_numbers() -> dict:
+    """Independent networks: three, then ten, and their averages."""
     v = {}
     r = independent()
     member_acc, member_loss = r["member_acc"], r["member_loss"]
@@ -375,6 +385,13 @@ def page_numbers() -> dict:
     v["ens_loss_last"] = r["ensemble_loss"][-1]
     v["disagree_pct"] = 100 * r["disagreement"]
     v["disagree_images"] = round(r["disagreement"] * N_TEST)
+    return v
+
+
+def _snapshot_numbers() -> dict:
+    """The snapshot run, the table of ways to spend 1000 updates, and exercise 1."""
+    v = {}
+    member_acc = independent()["member_acc"]
     # the snapshot run (seed 0) against one cosine (seed 0)
     snap = snapshot_run(0)
     lows = restart_lows(snap)
@@ -388,11 +405,23 @@ def page_numbers() -> dict:
         v[f"table_{key}_acc"], v[f"table_{key}_loss"] = accs.mean(), losses.mean()
     # exercise 1
     v["mixed_acc"] = mixed_weights()["mixed"]
+    return v
+
+
+def _valley_numbers() -> dict:
+    """SGD with noise on the valley and its averages."""
+    v = {}
     # the noisy valley
     late = late_means(noisy_averages())
     v["valley_polyak_ratio"] = late["sgd"] / late["polyak"]
     v["valley_ema_ratio"] = late["sgd"] / late["ema"]
     v.update({f"valley_{k}": x for k, x in path_extents(noisy_averages()).items()})
+    return v
+
+
+def _averaging_numbers() -> dict:
+    """Weight averages in the network (seed 0): the code block's output and the figure."""
+    v = {}
     # weight averages in the network (seed 0): the code block's second half ...
     run = averaged_training(0)
     for name, rows in second_half(run).items():

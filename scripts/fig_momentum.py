@@ -141,14 +141,15 @@ def noise():
 
 def _arrow(ax, start, delta, color, width=2.0):
     """An arrow from ``start`` to ``start + delta`` in data coordinates."""
-    end = np.asarray(start) + np.asarray(delta)
-    ax.annotate(
-        "",
-        xy=end,
-        xytext=start,
-        arrowprops={"arrowstyle": "-|>", "color": color, "lw": width, "shrinkA": 0, "shrinkB": 0},
-        zorder=4,
-    )
+    _arrow_between(ax, start, np.asarray(start) + np.asarray(delta), color, width)
+
+
+def _arrow_between(ax, start, end, color, width=2.0, linestyle="-", zorder=4):
+    """An arrow from ``start`` to ``end`` in data coordinates (``zorder=None``: the default)."""
+    props = {"arrowstyle": "-|>", "color": color, "lw": width, "shrinkA": 0, "shrinkB": 0}
+    if linestyle != "-":
+        props["ls"] = linestyle
+    ax.annotate("", xy=end, xytext=start, arrowprops=props, zorder=zorder)
 
 
 def _label(ax, start, delta, text, color, offset):
@@ -170,57 +171,45 @@ def nesterov_diagram():
     lr, alpha = 0.3, 0.9
     points = run(Momentum(lr=lr, momentum=alpha), f, 1)
     w, v = points[1], points[1] - points[0]
-    carry = alpha * v
-    look = w + carry
-    xlim, ylim = (-7.45, -5.75), (-1.05, 1.1)
     fig, axes = plt.subplots(1, 2, figsize=(9, 5.6), sharey=True)
     for ax, nesterov in zip(axes, (False, True), strict=True):
-        contour(ax, f, levels=np.arange(1.7, 4.0, 0.2), xlim=xlim, ylim=ylim)
-        ax.axhline(0, color="0.8", linewidth=0.6, zorder=0)
-        at = look if nesterov else w
-        grad_step = -lr * f.gradient(at)
-        step = carry + grad_step
-        _arrow(ax, w, carry, "C1")
-        _label(ax, w, carry, r"$\alpha v$", "C1", (-34, -4))
-        _arrow(ax, at, grad_step, "C3")
-        if nesterov:
-            _label(ax, at, grad_step, r"$-\eta\nabla f(w+\alpha v)$", "C3", (4, -16))
-        else:
-            _label(ax, at, grad_step, r"$-\eta\nabla f(w)$", "C3", (6, 4))
-            # the same gradient step moved to the tip of alpha v: the sum, tip to tail
-            ax.annotate(
-                "",
-                xy=w + step,
-                xytext=w + carry,
-                arrowprops={
-                    "arrowstyle": "-|>",
-                    "color": "C3",
-                    "lw": 1.0,
-                    "ls": "--",
-                    "shrinkA": 0,
-                    "shrinkB": 0,
-                },
-            )
-        _arrow(ax, w, step, "C0", width=2.6)
-        _label(ax, w, step, r"new $v$", "C0", (8, -6))
-        ax.plot(*w, "o", color="k", markersize=6, zorder=5)
-        ax.annotate("$w$", w, xytext=(-16, 4), textcoords="offset points", fontsize=12)
-        if nesterov:
-            ax.plot(*look, "o", color="C1", markersize=5, zorder=5)
-            ax.annotate(
-                r"$w + \alpha v$",
-                look,
-                xytext=(-52, -14),
-                textcoords="offset points",
-                fontsize=11,
-            )
-        ax.set_xlim(*xlim)
-        ax.set_ylim(*ylim)
-        ax.set_aspect("equal")
-        ax.set_title("Nesterov" if nesterov else "Momentum")
-        ax.set_xticks([-7.25, -6.75, -6.25, -5.75])
+        _nesterov_panel(ax, f, w, alpha * v, lr, nesterov)
     axes[1].set_ylabel("")
     return fig
+
+
+def _nesterov_panel(ax, f, w, carry, lr, nesterov):
+    """One panel of the diagram: the carried velocity, the gradient step and their sum."""
+    xlim, ylim = (-7.45, -5.75), (-1.05, 1.1)
+    look = w + carry
+    contour(ax, f, levels=np.arange(1.7, 4.0, 0.2), xlim=xlim, ylim=ylim)
+    ax.axhline(0, color="0.8", linewidth=0.6, zorder=0)
+    at = look if nesterov else w
+    grad_step = -lr * f.gradient(at)
+    step = carry + grad_step
+    _arrow(ax, w, carry, "C1")
+    _label(ax, w, carry, r"$\alpha v$", "C1", (-34, -4))
+    _arrow(ax, at, grad_step, "C3")
+    if nesterov:
+        _label(ax, at, grad_step, r"$-\eta\nabla f(w+\alpha v)$", "C3", (4, -16))
+    else:
+        _label(ax, at, grad_step, r"$-\eta\nabla f(w)$", "C3", (6, 4))
+        # the same gradient step moved to the tip of alpha v: the sum, tip to tail
+        _arrow_between(ax, w + carry, w + step, "C3", width=1.0, linestyle="--", zorder=None)
+    _arrow(ax, w, step, "C0", width=2.6)
+    _label(ax, w, step, r"new $v$", "C0", (8, -6))
+    ax.plot(*w, "o", color="k", markersize=6, zorder=5)
+    ax.annotate("$w$", w, xytext=(-16, 4), textcoords="offset points", fontsize=12)
+    if nesterov:
+        ax.plot(*look, "o", color="C1", markersize=5, zorder=5)
+        ax.annotate(
+            r"$w + \alpha v$", look, xytext=(-52, -14), textcoords="offset points", fontsize=11
+        )
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_aspect("equal")
+    ax.set_title("Nesterov" if nesterov else "Momentum")
+    ax.set_xticks([-7.25, -6.75, -6.25, -5.75])
 
 
 @figure("momentum-nesterov-path.svg")

@@ -161,6 +161,14 @@ def grid_random():
 ROUND_MARKERS = ("o", "s", "^")
 
 
+def _draw_boxes(ax, boxes) -> None:
+    """The search box of each round: the lr x weight-decay range it drew from, dashed."""
+    for r, box in enumerate(boxes):
+        (x0, x1), (y0, y1) = box["lr"], box["weight_decay"]
+        style = {"fill": False, "linestyle": "--", "linewidth": 0.9, "edgecolor": f"C{r}"}
+        ax.add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, **style))
+
+
 @figure("tuning-coarse-to-fine.svg")
 def coarse_to_fine_figure():
     """Three rounds of random search, each in the box around the best trials so far."""
@@ -169,19 +177,7 @@ def coarse_to_fine_figure():
     fig, (ax, ax2) = plt.subplots(
         1, 2, figsize=(11, 4.2), gridspec_kw={"width_ratios": [5, 4], "wspace": 0.35}
     )
-    for r, box in enumerate(boxes):
-        (x0, x1), (y0, y1) = box["lr"], box["weight_decay"]
-        ax.add_patch(
-            plt.Rectangle(
-                (x0, y0),
-                x1 - x0,
-                y1 - y0,
-                fill=False,
-                linestyle="--",
-                linewidth=0.9,
-                edgecolor=f"C{r}",
-            )
-        )
+    _draw_boxes(ax, boxes)
     for r in range(C2F["rounds"]):
         rt = [t for t in trials if t.round == r]
         x = [t.params["lr"] for t in rt]
