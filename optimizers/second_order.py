@@ -298,10 +298,7 @@ def lbfgs(
     m = _count("m", m, 1)
     max_iter = _count("max_iter", max_iter, 0)
     gtol = _number("gtol", gtol, positive=False)
-    searches = {"wolfe": _strong_wolfe, "armijo": _armijo}
-    if line_search not in searches:
-        raise ValueError(f"line_search must be 'wolfe' or 'armijo', got {line_search!r}")
-    search = searches[line_search]
+    search = _line_search(line_search)
 
     evaluations = 0
 
@@ -318,28 +315,15 @@ def lbfgs(
     path, values = [current.x], [current.f]
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked below
         while True:
-            if np.max(np.abs(current.g)) <= gtol:
-                return _result(path, values, evaluations, True, f"max|g| <= gtol = {gtol:g}")
-            if not (math.isfinite(current.f) and math.isfinite(current.g @ current.g)):
-                message = "diverged: f or |g|^2 overflowed float64 (is f bounded below?)"
-                return _result(path, values, evaluations, False, message)
-            if len(path) - 1 == max_iter:
-                message = f"reached max_iter = {max_iter}"
-                return _result(path, values, evaluations, False, message)
-            d = -two_loop(current.g, s_list, y_list)
-            if not current.g @ d < 0:  # not a descent direction (rounding): forget the pairs
-                s_list.clear()
-                y_list.clear()
-                d = -current.g
+            stop = _lbfgs_stop(current, gtol, len(path) - 1, max_iter)
+            if stop is not None:
+                return _result(path, values, evaluations, *stop)
+            d = _lbfgs_direction(current.g, s_list, y_list)
             alpha = 1.0 if s_list else 1.0 / np.linalg.norm(d)
             at_zero = current._replace(alpha=0.0, slope=float(current.g @ d))
             trial = search(partial(trial_at, current.x, d), at_zero, alpha)
             if trial is None:
-                message = (
-                    f"the line search failed at max|g| = {np.max(np.abs(current.g)):.2g}: no "
-                    "step decreased f enough (near a minimum, f may be at its rounding level)"
-                )
-                return _result(path, values, evaluations, False, message)
+                return _result(path, values, evaluations, False, _no_step(current.g))
             s, y = trial.x - current.x, trial.g - current.g
             if s @ y > np.finfo(np.float64).eps * (y @ y):  # keep H positive definite
                 s_list.append(s)
@@ -347,3 +331,40 @@ def lbfgs(
             current = trial
             path.append(current.x)
             values.append(current.f)
+
+
+def _line_search(name: str) -> Callable:
+    searches = {"wolfe": _strong_wolfe, "armijo": _armijo}
+    if name not in searches:
+        raise ValueError(f"line_search must be 'wolfe' or 'armijo', got {name!r}")
+    return searches[name]
+
+
+def _no_step(g: np.ndarray) -> str:
+    """The message of a failed line search."""
+    return (
+        f"the line search failed at max|g| = {np.max(np.abs(g)):.2g}: no "
+        "step decreased f enough (near a minimum, f may be at its rounding level)"
+    )
+
+
+def _lbfgs_stop(current: Any, gtol: float, iterations: int, max_iter: int) -> tuple | None:
+    """(converged, message) if L-BFGS stops at ``current``, else None."""
+    if np.max(np.abs(current.g)) <= gtol:
+        return True, f"max|g| <= gtol = {gtol:g}"
+    if not (math.isfinite(current.f) and math.isfinite(current.g @ current.g)):
+        return False, "diverged: f or |g|^2 overflowed float64 (is f bounded below?)"
+    if iterations == max_iter:
+        return False, f"reached max_iter = {max_iter}"
+    return None
+
+
+def _lbfgs_direction(g: np.ndarray, s_list: deque, y_list: deque) -> np.ndarray:
+    """``-H g`` from the stored pairs; if that is not a descent direction (rounding), the
+    pairs are forgotten and the direction is ``-g``."""
+    d = -two_loop(g, s_list, y_list)
+    if not g @ d < 0:
+        s_list.clear()
+        y_list.clear()
+        d = -g
+    return d
