@@ -89,6 +89,7 @@ def snapshot_ensemble(
     seed: int = 0,
     split: str = "test",
     progress: bool | None = None,
+    callback: Callable[[int, Any], None] | None = None,
 ) -> SnapshotEnsemble:
     """Train one network from ``net_factory()`` along the cyclic ``schedule`` and keep a
     snapshot at the end of every cycle.
@@ -101,7 +102,9 @@ def snapshot_ensemble(
     ``batch_size``, ``seed`` and ``progress``); ``schedule(t)`` sets the learning rate of the
     0-based step ``t``. Accuracies are measured on ``data.x_<split>``, ``data.t_<split>``.
     If training diverges, the snapshots taken before that are kept (maybe none: then the
-    accuracy lists are empty and ``history.message`` says why).
+    accuracy lists are empty and ``history.message`` says why). ``callback(iteration, net)``
+    is passed on to :func:`train` (called after every update, once the snapshot is taken), to
+    watch the training without running it again.
     """
     at = _snapshot_steps(cycles, cycle_length, snapshot_at)
     if split not in ("train", "val", "test"):
@@ -114,6 +117,8 @@ def snapshot_ensemble(
     def keep(iteration: int, net: Any) -> None:
         if iteration in wanted:
             snapshots.append(copy.deepcopy(net))
+        if callback is not None:
+            callback(iteration, net)
 
     history = train(
         net,

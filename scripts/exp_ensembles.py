@@ -26,7 +26,6 @@ checks the claims made with them.
 
 from __future__ import annotations
 
-import copy
 from functools import lru_cache
 
 import numpy as np
@@ -35,7 +34,7 @@ from threadpoolctl import threadpool_limits  # one BLAS thread for small matrice
 from optimizers import SGD, Momentum, landscapes, schedules
 from optimizers.averaging import EMAParams, PolyakAverage
 from optimizers.data import load_digits
-from optimizers.ensembles import ensemble_accuracy, ensemble_predict
+from optimizers.ensembles import ensemble_accuracy, ensemble_predict, snapshot_ensemble
 from optimizers.nn import MultiLayerNet
 from optimizers.train import train
 from scripts.results import experiment, numbers
@@ -72,19 +71,16 @@ def test_accuracy(nets) -> float:
     return ensemble_accuracy(nets, d.x_test, d.t_test)
 
 
-def _trained(seed: int, schedule, iterations: int, snapshot_at=()) -> dict:
+def _trained(seed: int, schedule, iterations: int) -> dict:
     """Train make_net(seed): the net, its test accuracy every EVAL_EVERY updates (rows of
-    iteration, accuracy), copies of it after the updates listed in ``snapshot_at`` and the
-    training history."""
+    iteration, accuracy) and the training history."""
     d = digits()
     net = make_net(seed)
-    curve, copies = [(0, net.accuracy(d.x_test, d.t_test))], []
+    curve = [(0, net.accuracy(d.x_test, d.t_test))]
 
     def watch(iteration, net):
         if iteration % EVAL_EVERY == 0:
             curve.append((iteration, net.accuracy(d.x_test, d.t_test)))
-        if iteration in snapshot_at:
-            copies.append(copy.deepcopy(net))
 
     history = train(
         net,
@@ -98,7 +94,7 @@ def _trained(seed: int, schedule, iterations: int, snapshot_at=()) -> dict:
         callback=watch,
         progress=False,
     )
-    return {"net": net, "curve": np.array(curve), "snapshots": copies, "history": history}
+    return {"net": net, "curve": np.array(curve), "history": history}
 
 
 @experiment
@@ -115,26 +111,45 @@ def short_run(seed: int) -> dict:
         return _trained(seed, schedules.cosine(LR, CYCLE), CYCLE)
 
 
-SNAPSHOT_AT = tuple(CYCLE * (k + 1) for k in range(CYCLES))
-
-
 @experiment
 def snapshot_run(seed: int) -> dict:
-    """A snapshot ensemble: warm restarts every CYCLE updates, a snapshot after each cycle.
+    """The library's snapshot ensemble: warm restarts every CYCLE updates, a snapshot after each
+    cycle, watched along the way through its callback (the test accuracy every EVAL_EVERY
+    updates). ``accuracies``: each snapshot alone; ``averaged``: snapshots 1..k."""
+    d = digits()
+    curve = []
 
-    The training of ``optimizers.ensembles.snapshot_ensemble`` (same network, optimizer,
-    schedule, batches and snapshots), watched along the way: also the test accuracy every
-    EVAL_EVERY updates. ``accuracies``: each snapshot alone; ``averaged``: snapshots 1..k.
-    """
+    def factory():
+        net = make_net(seed)
+        curve.append((0, net.accuracy(d.x_test, d.t_test)))
+        return net
+
+    def watch(iteration, net):
+        if iteration % EVAL_EVERY == 0:
+            curve.append((iteration, net.accuracy(d.x_test, d.t_test)))
+
     with threadpool_limits(1):
-        run = _trained(
-            seed, schedules.warm_restarts(LR, T_0=CYCLE), ITERATIONS, snapshot_at=SNAPSHOT_AT
+        result = snapshot_ensemble(
+            factory,
+            Momentum(lr=LR),
+            d,
+            schedules.warm_restarts(LR, T_0=CYCLE),
+            cycles=CYCLES,
+            cycle_length=CYCLE,
+            batch_size=BATCH,
+            seed=seed,
+            progress=False,
+            callback=watch,
         )
-        snaps = run["snapshots"]
-        run["snapshot_iterations"] = list(SNAPSHOT_AT)
-        run["accuracies"] = [test_accuracy([s]) for s in snaps]
-        run["averaged"] = [test_accuracy(snaps[:k]) for k in range(1, len(snaps) + 1)]
-    return run
+        snaps = result.snapshots
+        return {
+            "curve": np.array(curve),
+            "snapshots": snaps,
+            "history": result.history,
+            "snapshot_iterations": list(result.snapshot_iterations),
+            "accuracies": [test_accuracy([s]) for s in snaps],
+            "averaged": [test_accuracy(snaps[:k]) for k in range(1, len(snaps) + 1)],
+        }
 
 
 @experiment

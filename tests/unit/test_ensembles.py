@@ -119,3 +119,25 @@ def test_snapshot_ensemble_bad_arguments(digits):
         ensembles.snapshot_ensemble(factory, SGD(), digits, constant, snapshot_at=[10, 5])
     with pytest.raises(ValueError, match="split must be"):
         ensembles.snapshot_ensemble(factory, SGD(), digits, constant, 1, 5, split="dev")
+
+
+def test_snapshot_ensemble_callback_watches_without_changing_the_run(digits):
+    def run(callback=None):
+        return ensembles.snapshot_ensemble(
+            lambda: nn.MultiLayerNet(64, [20], 10, seed=0),
+            Momentum(lr=0.1),
+            digits,
+            schedules.warm_restarts(0.1, T_0=10),
+            cycles=3,
+            cycle_length=10,
+            batch_size=64,
+            progress=False,
+            callback=callback,
+        )
+
+    seen = []
+    watched = run(lambda iteration, net: seen.append((iteration, len(net.params))))
+    assert [i for i, _ in seen] == list(range(1, 31))  # after every update
+    plain = run()
+    assert watched.history.loss == plain.history.loss
+    assert watched.accuracies == plain.accuracies
