@@ -7,7 +7,7 @@ import numpy as np
 
 from optimizers import SGD, AdaDelta, AdaGrad, RMSProp, landscapes
 from scripts.figures import figure
-from scripts.plotting import COLORS, VALLEY_LEVELS, contour, path, run
+from scripts.plotting import COLORS, VALLEY_LEVELS, contour, run, valley_paths
 
 LONG = 3000  # steps of the long runs
 
@@ -35,13 +35,13 @@ def effective_lr(opt, function, steps: int) -> tuple[np.ndarray, np.ndarray]:
 def adagrad_path():
     """AdaGrad (lr 1.5) and SGD (lr 0.95) for 30 steps from (-7, 2) on x^2/20 + y^2."""
     f = landscapes.ill_conditioned()
-    fig, ax = plt.subplots(figsize=(8, 4))
-    contour(ax, f, levels=VALLEY_LEVELS)
-    path(ax, run(SGD(lr=0.95), f, 30), label="SGD, lr = 0.95", color=COLORS["SGD"], alpha=0.45)
-    path(ax, run(AdaGrad(lr=1.5), f, 30), label="AdaGrad, lr = 1.5", color=COLORS["AdaGrad"])
-    ax.set_aspect("equal")
-    ax.legend(loc="upper right")
-    return fig
+    sgd, adagrad = run(SGD(lr=0.95), f, 30), run(AdaGrad(lr=1.5), f, 30)
+    return valley_paths(
+        [
+            (sgd, "SGD, lr = 0.95", COLORS["SGD"], {"alpha": 0.45}),
+            (adagrad, "AdaGrad, lr = 1.5", COLORS["AdaGrad"]),
+        ]
+    )
 
 
 @figure("adaptive-adagrad-stall.svg")
@@ -72,13 +72,12 @@ def adagrad_stall():
 def rmsprop_path():
     """AdaGrad and RMSProp with the same lr 0.1, 60 steps from (-7, 2) on x^2/20 + y^2."""
     f = landscapes.ill_conditioned()
-    fig, ax = plt.subplots(figsize=(8, 4))
-    contour(ax, f, levels=VALLEY_LEVELS)
-    for name, cls in (("AdaGrad", AdaGrad), ("RMSProp", RMSProp)):
-        path(ax, run(cls(lr=0.1), f, 60), label=f"{name}, lr = 0.1", color=COLORS[name])
-    ax.set_aspect("equal")
-    ax.legend(loc="upper right")
-    return fig
+    return valley_paths(
+        [
+            (run(cls(lr=0.1), f, 60), f"{name}, lr = 0.1", COLORS[name])
+            for name, cls in (("AdaGrad", AdaGrad), ("RMSProp", RMSProp))
+        ]
+    )
 
 
 @figure("adaptive-rmsprop-long.svg")

@@ -7,7 +7,7 @@ import numpy as np
 
 from optimizers import SGD, Momentum, Nesterov, landscapes
 from scripts.figures import figure
-from scripts.plotting import COLORS, VALLEY_LEVELS, contour, path, run
+from scripts.plotting import COLORS, contour, path, run, valley_paths
 
 
 def velocity_history(gradients, lr: float = 0.1, momentum: float = 0.9) -> np.ndarray:
@@ -45,13 +45,13 @@ def velocity():
 def valley_path():
     """SGD (lr 0.95) and Momentum (lr 0.1) for 30 steps from (-7, 2) on x^2/20 + y^2."""
     f = landscapes.ill_conditioned()
-    fig, ax = plt.subplots(figsize=(8, 4))
-    contour(ax, f, levels=VALLEY_LEVELS)
-    path(ax, run(SGD(lr=0.95), f, 30), label="SGD, lr = 0.95", color=COLORS["SGD"], alpha=0.6)
-    path(ax, run(Momentum(lr=0.1), f, 30), label="Momentum, lr = 0.1", color=COLORS["Momentum"])
-    ax.set_aspect("equal")
-    ax.legend(loc="upper right")
-    return fig
+    sgd, momentum = run(SGD(lr=0.95), f, 30), run(Momentum(lr=0.1), f, 30)
+    return valley_paths(
+        [
+            (sgd, "SGD, lr = 0.95", COLORS["SGD"], {"alpha": 0.6}),
+            (momentum, "Momentum, lr = 0.1", COLORS["Momentum"]),
+        ]
+    )
 
 
 @figure("momentum-local-minimum.svg")
@@ -128,15 +128,12 @@ def saddle():
 def noise():
     """60 steps with noisy gradients: SGD (lr 0.5) and Momentum (lr 0.05, alpha 0.9)."""
     f = landscapes.ill_conditioned()
-    fig, ax = plt.subplots(figsize=(8, 4))
-    contour(ax, f, levels=VALLEY_LEVELS)
+    runs = []
     for name, opt in (("SGD", SGD(lr=0.5)), ("Momentum", Momentum(lr=0.05, momentum=0.9))):
         noisy = landscapes.with_gradient_noise(f, sigma=1.0, seed=0)
         label = f"{name}, lr = {opt.lr:g}"
-        path(ax, run(opt, noisy, 60), label=label, color=COLORS[name], markersize=2.5)
-    ax.set_aspect("equal")
-    ax.legend(loc="upper right")
-    return fig
+        runs.append((run(opt, noisy, 60), label, COLORS[name], {"markersize": 2.5}))
+    return valley_paths(runs)
 
 
 def _arrow(ax, start, delta, color, width=2.0):
@@ -216,10 +213,9 @@ def _nesterov_panel(ax, f, w, carry, lr, nesterov):
 def nesterov_path():
     """Momentum and Nesterov (lr 0.1, alpha 0.9) for 30 steps from (-7, 2) on x^2/20 + y^2."""
     f = landscapes.ill_conditioned()
-    fig, ax = plt.subplots(figsize=(8, 4))
-    contour(ax, f, levels=VALLEY_LEVELS)
-    for name, cls in (("Momentum", Momentum), ("Nesterov", Nesterov)):
-        path(ax, run(cls(lr=0.1, momentum=0.9), f, 30), label=name, color=COLORS[name])
-    ax.set_aspect("equal")
-    ax.legend(loc="upper right")
-    return fig
+    return valley_paths(
+        [
+            (run(cls(lr=0.1, momentum=0.9), f, 30), name, COLORS[name])
+            for name, cls in (("Momentum", Momentum), ("Nesterov", Nesterov))
+        ]
+    )

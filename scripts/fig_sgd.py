@@ -7,7 +7,7 @@ import numpy as np
 
 from optimizers import SGD, landscapes
 from scripts.figures import figure
-from scripts.plotting import VALLEY_LEVELS, contour, grid, path, run
+from scripts.plotting import contour, grid, path, run, valley_paths
 
 
 @figure("sgd-surface.png")
@@ -45,13 +45,7 @@ def gradient_field():
 def zigzag():
     """SGD with lr = 0.95 for 30 steps from (-7, 2): the zig-zag path."""
     f = landscapes.ill_conditioned()
-    points = run(SGD(lr=0.95), f, steps=30)
-    fig, ax = plt.subplots(figsize=(8, 4))
-    contour(ax, f, levels=VALLEY_LEVELS)
-    path(ax, points, label="SGD, lr = 0.95", color="C3")
-    ax.set_aspect("equal")
-    ax.legend(loc="upper right")
-    return fig
+    return valley_paths([(run(SGD(lr=0.95), f, steps=30), "SGD, lr = 0.95", "C3")])
 
 
 @figure("sgd-local-minimum.svg")
@@ -95,10 +89,6 @@ def noise():
     noisy = landscapes.with_gradient_noise(f, sigma=1.0, seed=0)
     exact = run(SGD(lr=0.5), f, steps=60)
     rough = run(SGD(lr=0.5), noisy, steps=60)
-    fig, ax = plt.subplots(figsize=(8, 4))
-    contour(ax, f, levels=VALLEY_LEVELS)
-    path(ax, exact, label="exact gradient", color="C0")
-    path(ax, rough, label=r"gradient + noise ($\sigma = 1$)", color="C3")
-    ax.set_aspect("equal")
-    ax.legend(loc="upper right")
-    return fig
+    return valley_paths(
+        [(exact, "exact gradient", "C0"), (rough, r"gradient + noise ($\sigma = 1$)", "C3")]
+    )

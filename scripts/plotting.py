@@ -6,6 +6,7 @@ optimizers' names; each page describes the figure in its own language (caption a
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 
 from optimizers import landscapes
@@ -64,3 +65,20 @@ def run(optimizer, function, steps, start=None):
     """The path of ``optimizer`` on ``function`` from ``start`` (default: the function's)."""
     start = function.start if start is None else start
     return landscapes.trajectory(optimizer, function, start, steps)
+
+
+def valley_paths(runs, function=None, levels=None, figsize=(8, 4), legend="upper right"):
+    """The book's most common figure: optimizers' paths on the contour lines of the valley.
+
+    ``runs``: ``(points, label, color)`` or ``(points, label, color, style)`` for each path,
+    drawn in order with :func:`path`; ``function`` defaults to ``landscapes.ill_conditioned()``
+    and ``levels`` to ``VALLEY_LEVELS``. Returns the figure.
+    """
+    function = landscapes.ill_conditioned() if function is None else function
+    fig, ax = plt.subplots(figsize=figsize)
+    contour(ax, function, levels=VALLEY_LEVELS if levels is None else levels)
+    for points, label, color, *style in runs:
+        path(ax, points, label=label, color=color, **(style[0] if style else {}))
+    ax.set_aspect("equal")
+    ax.legend(loc=legend)
+    return fig
