@@ -263,9 +263,9 @@ class AdamW(Adam):
         eps: float = 1e-7,
         weight_decay: float = 0.01,
     ) -> None:
-        Optimizer.__init__(
-            self, lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay
-        )
+        super().__init__(lr=lr, beta1=beta1, beta2=beta2, eps=eps)
+        self.weight_decay = weight_decay  # checked like every hyperparameter
+        self.hyperparameters += ("weight_decay",)
 
     def update_block(self, w: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray) -> None:
         w -= self.lr * self.weight_decay * w  # w <- w - lr weight_decay w
