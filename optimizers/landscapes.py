@@ -28,11 +28,13 @@ import numpy as np
 __all__ = [
     "Landscape",
     "NoisyGradient",
+    "Plateau",
     "Polynomial1D",
     "Quadratic",
     "Rosenbrock",
     "ill_conditioned",
     "local_minimum_1d",
+    "plateau",
     "quadratic",
     "rosenbrock",
     "rotated",
@@ -416,6 +418,31 @@ def with_gradient_noise(function: Landscape, sigma: float, seed: int = 0) -> Noi
 
 
 # ----------------------------------------------------------------------------- trajectory
+
+
+# --8<-- [start:plateau]
+class Plateau(Landscape):
+    """``f(x) = 1 - exp(-x**2)``: a well of depth 1 at 0, almost flat for |x| > 2."""
+
+    def __init__(self) -> None:
+        super().__init__("1 - exp(-x²)", 1, start=[2.5], minimum=[0.0], xlim=(-3.5, 3.5))
+
+    def _value(self, x):
+        return 1.0 - np.exp(-(x[0] ** 2))
+
+    def _gradient(self, x):
+        return (2.0 * x[0] * np.exp(-(x[0] ** 2)))[None]
+
+    def _hessian(self, x):
+        return ((2.0 - 4.0 * x[0] ** 2) * np.exp(-(x[0] ** 2)))[None, None]
+
+
+# --8<-- [end:plateau]
+
+
+def plateau() -> Plateau:
+    """Chapter 9's plateau ``1 - exp(-x**2)``, start 2.5: its slope at 3 is below 1e-3."""
+    return Plateau()
 
 
 def trajectory(

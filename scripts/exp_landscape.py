@@ -29,22 +29,6 @@ from scripts.results import experiment, numbers
 # ----------------------------------------------------------------------------- test functions
 
 
-class Plateau(landscapes.Landscape):
-    """``f(x) = 1 - exp(-x**2)``: a well of depth 1 at 0, almost flat for |x| > 2."""
-
-    def __init__(self) -> None:
-        super().__init__("1 - exp(-x²)", 1, start=[2.5], minimum=[0.0], xlim=(-3.5, 3.5))
-
-    def _value(self, x):
-        return 1.0 - np.exp(-(x[0] ** 2))
-
-    def _gradient(self, x):
-        return (2.0 * x[0] * np.exp(-(x[0] ** 2)))[None]
-
-    def _hessian(self, x):
-        return ((2.0 - 4.0 * x[0] ** 2) * np.exp(-(x[0] ** 2)))[None, None]
-
-
 class Plateau2D(landscapes.Landscape):
     """``f(x, y) = 1 - exp(-(x**2 + y**2))``: a round well in a wide flat plain."""
 
@@ -105,7 +89,7 @@ FLAT_LR = 0.1
 def flat_spot_paths() -> dict[str, np.ndarray]:
     """Gradient descent (lr 0.1) in the 1-D figure: x³ from 1 (60 steps) and from -0.3 (6 steps),
     and 1 - exp(-x²) from 2.5 (300 steps). Returns the x coordinates along each path."""
-    g, h = cubic(), Plateau()
+    g, h = cubic(), landscapes.plateau()
     return {
         "cubic_right": landscapes.trajectory(SGD(lr=FLAT_LR), g, [1.0], 60)[:, 0],
         "cubic_left": landscapes.trajectory(SGD(lr=FLAT_LR), g, [-0.3], 6)[:, 0],
@@ -192,7 +176,7 @@ def steps_to_leave(path: np.ndarray, f, level: float = 0.5) -> int | None:
 @experiment
 def plateau_paths() -> dict[str, np.ndarray]:
     """f along each optimizer's first 400 steps from x = 2.5 (the figure's left panel)."""
-    f = Plateau()
+    f = landscapes.plateau()
     return {
         name: f.value(landscapes.trajectory(optimizer, f, [2.5], PLATEAU_CURVE_STEPS).T)
         for name, optimizer in plateau_optimizers().items()
@@ -202,7 +186,7 @@ def plateau_paths() -> dict[str, np.ndarray]:
 @experiment
 def plateau_table() -> dict[str, dict[float, int | None]]:
     """Steps until f < 0.5 on 1 - exp(-x²), per optimizer and start."""
-    f = Plateau()
+    f = landscapes.plateau()
     table = {}
     for name in plateau_optimizers():
         table[name] = {}

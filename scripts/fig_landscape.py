@@ -23,7 +23,6 @@ from scripts.exp_landscape import (
     DIMENSIONS,
     INDEX_DIMENSIONS,
     PLATEAU_STARTS,
-    Plateau,
     Plateau2D,
     TwoValleys,
     cubic,
@@ -65,7 +64,7 @@ def one_dimension():
     ax.plot(left, g.value(left[None]), "o-", color="C3", markersize=3, linewidth=0.6)
     ax.plot(0, 0, "s", color="k", markersize=6, fillstyle="none")
 
-    h = Plateau()
+    h = landscapes.plateau()
     xs = np.linspace(*h.xlim, 400)
     ax = axes[2]
     ax.plot(xs, h.value(xs[None]), color="k", linewidth=1.2)

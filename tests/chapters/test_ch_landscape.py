@@ -22,6 +22,7 @@ import math
 import numpy as np
 import pytest
 
+from optimizers import landscapes
 from scripts import exp_landscape as exp
 from tests.support.markdown import DOCS, fences
 
@@ -105,7 +106,7 @@ def test_plateau_table_and_ratios():
     assert table["SGD"] == {1.5: 13, 2.0: 48, 2.5: 262, 3.0: 2596}
     assert table["Momentum"] == {1.5: 6, 2.0: 15, 2.5: 50, 3.0: 305}
     assert table["Adam"] == {1.5: 7, 2.0: 12, 2.5: 17, 3.0: 23}
-    f = exp.Plateau()
+    f = landscapes.plateau()
     slopes = [f.gradient(np.array([s]))[0] for s in (2.0, 2.5, 3.0)]
     slope_ratios = [a / b for a, b in zip(slopes, slopes[1:], strict=False)]
     assert [round(r) for r in slope_ratios] == [8, 13]  # "8 to 13 times smaller"
@@ -148,16 +149,3 @@ def test_saddle_paths():
     assert exp.SADDLE_STEPS >= leave["SGD"]
     gif_steps = 10 * 39  # the last frame shows step 390
     assert gif_steps >= leave["SGD"]
-
-
-def test_page_plateau_class_is_the_experiments():
-    """The page's code block defines the plateau as ``exp.Plateau`` does."""
-    source = "\n".join(
-        "\n".join(body)
-        for _, info, body in fences(DOCS / "en" / "landscape.md")
-        if "class Plateau" in "\n".join(body)
-    )
-    assert "return 1.0 - np.exp(-x[0] ** 2)" in source
-    assert "return (2.0 * x[0] * np.exp(-x[0] ** 2))[None]" in source
-    f = exp.Plateau()
-    assert f.value(np.array([[2.5]])) == pytest.approx(1 - math.exp(-6.25))

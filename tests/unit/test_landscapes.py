@@ -45,6 +45,7 @@ FUNCTIONS = {
     "rosenbrock_3_a_b": lambda: rosenbrock(3, a=0.5, b=10.0),
     "saddle": saddle,
     "local_minimum_1d": local_minimum_1d,
+    "plateau": landscapes.plateau,
     "quadratic_spd": lambda: quadratic(random_spd(4, 0), b=[1.0, -2.0, 0.5, 3.0]),
     "quadratic_indefinite": lambda: quadratic([[1.0, 2.0, 0.0], [2.0, -1.0, 0.5], [0.0, 0.5, 3.0]]),
 }
