@@ -25,7 +25,6 @@ alone (``tests/site/test_figures.py`` builds twice that way and compares the byt
 from __future__ import annotations
 
 import argparse
-import hashlib
 import importlib
 import json
 import os
@@ -104,28 +103,15 @@ def discover() -> dict[str, Figure]:
     return dict(sorted(REGISTRY.items()))
 
 
-def _hash_files(paths) -> str:
-    h = hashlib.sha256()
-    for p in sorted(paths):
-        h.update(p.relative_to(ROOT).as_posix().encode())
-        h.update(b"\0")
-        h.update(p.read_bytes())
-    return h.hexdigest()
-
-
 def fingerprint(fig: Figure) -> str:
     """Content hash of everything the figure depends on (no timestamps)."""
     import matplotlib
-    import numpy
 
-    from scripts.results import script_closure
+    from scripts.results import hash_files, library_hash, script_closure
 
-    common = [*sorted(PACKAGE.rglob("*.py")), Path(__file__).resolve(), SCRIPTS / "plotting.py"]
-    h = hashlib.sha256()
-    # the script and every script module it imports (its experiments, scripts.results, ...)
-    h.update(_hash_files(set(common) | set(script_closure(fig.script))).encode())
-    h.update(f"{fig.name}|{matplotlib.__version__}|{numpy.__version__}".encode())
-    return h.hexdigest()
+    # the script and every script module it imports (its experiments, plotting, ...)
+    files = [Path(__file__), SCRIPTS / "plotting.py", *script_closure(fig.script)]
+    return hash_files(files, library_hash(), fig.name, f"matplotlib {matplotlib.__version__}")
 
 
 def _stamp_path(fig: Figure) -> Path:

@@ -16,7 +16,6 @@ nothing.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
@@ -43,12 +42,9 @@ def cache_dir() -> Path:
 
 
 def fingerprint(src: Path) -> str:
-    from scripts.results import _library_hash
+    from scripts.results import hash_files, library_hash
 
-    h = hashlib.sha256(_library_hash().encode())
-    h.update(Path(__file__).read_bytes())
-    h.update(src.read_bytes())
-    return h.hexdigest()
+    return hash_files([Path(__file__), src], library_hash())
 
 
 def executed_path(src: Path) -> Path:

@@ -64,23 +64,51 @@ def numbers_dir() -> Path:
     return cache_root() / "numbers"
 
 
-@functools.cache
-def _library_hash() -> str:
-    """Hash of the optimizers package, this file and the numpy version (fixed for a process)."""
-    import numpy
-
-    h = hashlib.sha256()
-    for p in sorted([*PACKAGE.rglob("*.py"), Path(__file__).resolve()]):
-        h.update(p.relative_to(ROOT).as_posix().encode() + b"\0" + p.read_bytes())
-    h.update(f"numpy {numpy.__version__}".encode())
-    return h.hexdigest()
-
+# A content hash is made of per-file digests. Each file's digest is kept for the life of the
+# process while the file's size and modification time stay the same, so a long-lived process
+# (``mkdocs serve`` runs the numbers hook in-process) sees an edit, and hashing the same
+# files again costs a stat call per file.
+_FILES: dict[Path, tuple[tuple[int, int], bytes, list[str]]] = {}
 
 IMPORT = re.compile(
     r"^\s*(?:from\s+scripts\.(\w+)\s+import|from\s+scripts\s+import\s+([\w, ]+)"
     r"|import\s+scripts\.(\w+))",
     re.M,
 )
+
+
+def _file(path: Path) -> tuple[bytes, list[str]]:
+    """(digest of the file's name and bytes, the ``scripts`` modules it imports)."""
+    stat = path.stat()
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    known = _FILES.get(path)
+    if known is None or known[0] != stamp:
+        data = path.read_bytes()
+        name = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
+        imports = []
+        for m in IMPORT.finditer(data.decode("utf-8", errors="replace")):
+            imports += [m[1] or m[3]] if (m[1] or m[3]) else [n.strip() for n in m[2].split(",")]
+        digest = hashlib.sha256(name.encode() + b"\0" + data).digest()
+        known = _FILES[path] = (stamp, digest, [n for n in imports if n])
+    return known[1], known[2]
+
+
+def hash_files(paths, *extra: str) -> str:
+    """Content hash of ``paths`` (names and bytes, in sorted order) and the strings ``extra``."""
+    h = hashlib.sha256()
+    for p in sorted({Path(p).resolve() for p in paths}):
+        h.update(_file(p)[0])
+    for text in extra:
+        h.update(b"\0" + text.encode())
+    return h.hexdigest()
+
+
+def library_hash() -> str:
+    """Hash of the optimizers package, this file and the numpy version."""
+    import numpy
+
+    files = [*PACKAGE.rglob("*.py"), Path(__file__)]
+    return hash_files(files, f"numpy {numpy.__version__}")
 
 
 def script_closure(path: Path) -> list[Path]:
@@ -92,19 +120,14 @@ def script_closure(path: Path) -> list[Path]:
         if p in seen or not p.exists():
             continue
         seen.add(p)
-        for m in IMPORT.finditer(p.read_text(encoding="utf-8")):
-            names = [m[1] or m[3]] if (m[1] or m[3]) else [n.strip() for n in m[2].split(",")]
-            todo.extend(SCRIPTS / f"{n}.py" for n in names if n)
+        todo.extend(SCRIPTS / f"{n}.py" for n in _file(p)[1])
     return sorted(seen)
 
 
 def module_hash(module: str) -> str:
     """Content hash of one experiment module, the script modules it imports, and the library."""
     path = ROOT / (module.replace(".", "/") + ".py")
-    h = hashlib.sha256(_library_hash().encode())
-    for p in script_closure(path):
-        h.update(p.relative_to(ROOT).as_posix().encode() + b"\0" + p.read_bytes())
-    return h.hexdigest()
+    return hash_files(script_closure(path), library_hash())
 
 
 def _log(event: str, name: str, seconds: float | None = None) -> None:
@@ -194,7 +217,6 @@ def experiment(function: Callable) -> Callable:
         memory[key] = result
         return result
 
-    stored.uncached = function
     return stored
 
 

@@ -49,6 +49,17 @@ def test_an_experiment_is_computed_once_then_loaded(tmp_path: Path, monkeypatch)
     assert "computations" in results.log_summary(tmp_path / "experiments" / "log.txt")
 
 
+def test_an_edited_file_changes_the_hash_in_the_same_process(tmp_path: Path):
+    """``mkdocs serve`` checks the stored numbers in one long-lived process: an edit must show."""
+    module = tmp_path / "module.py"
+    module.write_text("a = 1\n")
+    first = results.hash_files([module], "extra")
+    assert results.hash_files([module], "extra") == first
+    assert results.hash_files([module], "other") != first
+    module.write_text("a = 22\n")
+    assert results.hash_files([module], "extra") != first
+
+
 def test_render_formats_and_rejects_unknown_names():
     values = {"acc": 0.97543, "n": 1940, "best": "0.2"}
     text = "{{ acc:.1% }}, {{acc}}, {{ n:, }} and {{ best }}"
