@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from scripts import exp_ensembles as exp
-from tests.support.markdown import ROOT, fences
+from tests.support.markdown import ROOT, assert_block_runs, code_block
 
 pytestmark = pytest.mark.slow
 
@@ -29,23 +29,6 @@ PAGE = ROOT / "docs" / "en" / "ensembles.md"
 N_TEST = exp.N_TEST
 IMAGE = 1 / N_TEST
 NET = "MultiLayerNet(64, [100] * 3, 10, use_dropout=True, dropout_ratio=0.3, seed="
-
-
-def block_with(marker: str) -> tuple[str, list[str]]:
-    """The source of the python block of the English page containing ``marker`` and the lines
-    of the text block that follows it (its expected output, or the output shown as text)."""
-    blocks = list(fences(PAGE))
-    for k, (_, info, body) in enumerate(blocks):
-        source = "\n".join(body)
-        if info == "python" and marker in source:
-            following = blocks[k + 1] if k + 1 < len(blocks) else (0, "", [])
-            return source, following[2] if following[1] == "text" else []
-    raise AssertionError(f"no python block of {PAGE.name} contains {marker!r}")
-
-
-def assert_runs(source: str, *settings: str) -> None:
-    for setting in settings:
-        assert setting in source, f"the page's block no longer contains {setting!r}"
 
 
 def test_the_settings_of_the_chapter():
@@ -57,8 +40,8 @@ def test_the_settings_of_the_chapter():
 
 def test_the_first_block_prints_networks_1_to_3():
     """The block's expected output is the first three of the ten networks and their average."""
-    source, output = block_with("for seed in range(3):")
-    assert_runs(
+    source, output = code_block(PAGE, "for seed in range(3):")
+    assert_block_runs(
         source,
         NET + "seed)",
         "schedules.cosine(0.1, 1000)",
@@ -128,8 +111,8 @@ def test_members_rarely_disagree_and_agreement_is_kept():
 def test_the_snapshot_block_is_the_snapshot_run():
     """The block runs the library's snapshot_ensemble; its expected output must be what the
     experiment (the same training, watched along the way) measured."""
-    source, output = block_with("result = snapshot_ensemble(")
-    assert_runs(
+    source, output = code_block(PAGE, "result = snapshot_ensemble(")
+    assert_block_runs(
         source,
         NET + "0)",
         "Momentum(lr=0.1)",
@@ -194,8 +177,8 @@ def test_comparison_table():
 
 def test_averaging_the_weights_of_two_networks():
     """Exercise 1: the weights of networks 1 and 2 averaged are far worse than either."""
-    source, output = block_with("mixed.set_params(")
-    assert_runs(
+    source, output = code_block(PAGE, "mixed.set_params(")
+    assert_block_runs(
         source,
         NET + "seed)",
         "schedules.cosine(0.1, 1000)",
@@ -217,8 +200,8 @@ def test_averaging_the_weights_of_two_networks():
 
 
 def test_the_noisy_valley():
-    source, output = block_with('"Polyak from step 100": PolyakAverage(start=100),')
-    assert_runs(
+    source, output = code_block(PAGE, '"Polyak from step 100": PolyakAverage(start=100),')
+    assert_block_runs(
         source,
         "with_gradient_noise(f, sigma=1.0, seed=0)",
         "trajectory(SGD(lr=0.5), noisy, start=None, steps=1000)",
@@ -245,8 +228,8 @@ def test_the_noisy_valley():
 def test_the_network_block_is_the_averaged_run():
     """The block's output is shown as text filled in from averaged_training(0): the block must
     run exactly that training and measure the same rows."""
-    source, output = block_with("probe.set_params(average.average)")
-    assert_runs(
+    source, output = code_block(PAGE, "probe.set_params(average.average)")
+    assert_block_runs(
         source,
         NET + "0)",
         "PolyakAverage(start=500), EMAParams(decay=0.99)",

@@ -24,7 +24,7 @@ import pytest
 
 from optimizers import landscapes
 from scripts import exp_landscape as exp
-from tests.support.markdown import DOCS, fences
+from tests.support.markdown import DOCS, assert_block_runs, code_block
 
 
 def test_flat_inflection_point():
@@ -44,13 +44,8 @@ def test_critical_points_of_two_valleys():
 
 def test_goe_block_is_the_stored_experiment():
     """The prose quotes ``positive_fractions()``; the block above it must print the same."""
-    blocks = list(fences(DOCS / "en" / "landscape.md"))
-    i = next(
-        k for k, (_, _, body) in enumerate(blocks) if "G.transpose(0, 2, 1)" in "\n".join(body)
-    )
-    source, printed = "\n".join(blocks[i][2]), blocks[i + 1][2]
-    for setting in ("default_rng(0)", "range(1, 6)", "200_000"):
-        assert setting in source, setting
+    source, printed = code_block(DOCS / "en" / "landscape.md", "G.transpose(0, 2, 1)")
+    assert_block_runs(source, "default_rng(0)", "range(1, 6)", "200_000")
     assert exp.SAMPLES == 200_000 and exp.DIMENSIONS == tuple(range(1, 6))
     fractions = exp.positive_fractions()
     shown = [float(line.split(" in ")[1].split()[0]) for line in printed]

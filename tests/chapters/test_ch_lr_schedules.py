@@ -18,7 +18,7 @@ import pytest
 
 from optimizers.train import smooth_curve
 from scripts import exp_lr_schedules as exp
-from tests.support.markdown import DOCS, fences
+from tests.support.markdown import DOCS, assert_block_runs, code_block
 
 
 def tail_mean(values, n: int = 50) -> float:
@@ -101,15 +101,14 @@ def test_step_decay_run():
 
 def test_step_decay_code_block_is_the_stored_run():
     """The page's output of that block is the stored run's: the block must train the same way."""
-    blocks = ["\n".join(body) for _, info, body in fences(DOCS / "en" / "lr-schedules.md")]
-    block = next(b for b in blocks if "schedules.step(0.2, 400, gamma=0.3)" in b)
-    for setting in (
+    block, _ = code_block(DOCS / "en" / "lr-schedules.md", "schedules.step(0.2, 400, gamma=0.3)")
+    assert_block_runs(
+        block,
         "MultiLayerNet(64, [100, 100], 10, weight_decay_lambda=0.01, seed=0)",
         "Momentum(lr=0.2)",
         "iterations=1200",
         "batch_size=32",
-    ):
-        assert setting in block, setting
+    )
     assert exp.DECAY_ITERATIONS == 1200 and exp.DECAY_EVERY == 400 and exp.DECAY_GAMMA == 0.3
     assert exp.WEIGHT_DECAY == 0.01 and exp.DECAY_LR == 0.2
 

@@ -34,20 +34,15 @@ import pytest
 
 from optimizers import landscapes, second_order
 from scripts import exp_second_order as exp
-from tests.support.markdown import DOCS, fences
+from tests.support.markdown import DOCS, assert_block_runs, code_block
 
 PAGES = [DOCS / lang / "second-order.md" for lang in ("zh", "en")]
+PAGE = DOCS / "en" / "second-order.md"
 ROW = re.compile(r"^\|[^|]+\|[^|]+\|\s*([^|]+?)\s*\|")
 
 
 def counts() -> dict[str, int]:
     return {name: exp.first_below(exp.run_values(name)) for name in exp.FIRST_ORDER}
-
-
-def block(page, marker: str) -> str:
-    """The source of the first code block on ``page`` that contains ``marker``."""
-    bodies = ["\n".join(body) for _, _, body in fences(page)]
-    return next(b for b in bodies if marker in b)
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.parent.name)
@@ -101,12 +96,12 @@ def test_claims_about_newton_and_lbfgs():
 
 
 def test_noisy_block_is_the_stored_run():
-    source = block(DOCS / "en" / "second-order.md", "with_gradient_noise(f, sigma=0.1, seed=0)")
-    for setting in (
+    source, _ = code_block(PAGE, "with_gradient_noise(f, sigma=0.1, seed=0)")
+    assert_block_runs(
+        source,
         "second_order.lbfgs(noisy)",
         "Adam(lr=0.01), landscapes.with_gradient_noise(f, 0.1, seed=0), None, 5000",
-    ):
-        assert setting in source, setting
+    )
     assert exp.NOISE_SIGMA == 0.1 and exp.NOISY_ADAM_STEPS == 5000
 
 
@@ -125,9 +120,8 @@ def test_noisy_gradients_break_lbfgs():
 
 
 def test_memory_block_is_the_stored_run():
-    source = block(DOCS / "en" / "second-order.md", "second_order.lbfgs(f, m=m")
-    for setting in ("landscapes.rosenbrock(100)", "(1, 3, 10, 30)", "m=m, max_iter=5000"):
-        assert setting in source, setting
+    source, _ = code_block(PAGE, "second_order.lbfgs(f, m=m")
+    assert_block_runs(source, "landscapes.rosenbrock(100)", "(1, 3, 10, 30)", "m=m, max_iter=5000")
     assert (exp.MEMORY_DIM, exp.MEMORY_SIZES, exp.MEMORY_MAX_ITER) == (100, (1, 3, 10, 30), 5000)
 
 

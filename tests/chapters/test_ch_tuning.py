@@ -22,29 +22,20 @@ import pytest
 
 from optimizers import search
 from scripts import exp_tuning as exp
-from tests.support.markdown import ROOT, fences
+from tests.support.markdown import ROOT, assert_block_runs, code_block
 
 pytestmark = pytest.mark.slow
 
 PAGE = ROOT / "docs" / "en" / "tuning.md"
+# how the page's blocks train watch_run(100): the first block and the early-stopping exercise
+WATCH_SETTINGS = (
+    "x_train=digits.x_train[:100]",
+    "MultiLayerNet(64, [100, 100], 10, seed=0)",
+    "Momentum(lr=0.05)",
+    "epochs=100, batch_size=20",
+    "iteration % 5 == 0",
+)
 N_VAL = 359
-
-
-def block_with(marker: str) -> tuple[str, str]:
-    """The source of the python block of the English page containing ``marker`` and the
-    expected output that follows it."""
-    blocks = list(fences(PAGE))
-    for k, (_, info, body) in enumerate(blocks):
-        source = "\n".join(body)
-        if info == "python" and marker in source:
-            following = blocks[k + 1] if k + 1 < len(blocks) else (0, "", [])
-            return source, "\n".join(following[2]) if following[1] == "text" else ""
-    raise AssertionError(f"no python block of {PAGE.name} contains {marker!r}")
-
-
-def assert_runs(source: str, *settings: str) -> None:
-    for setting in settings:
-        assert setting in source, f"the page's block no longer contains {setting!r}"
 
 
 # ------------------------------------------------------------------ watching training
@@ -52,19 +43,12 @@ def assert_runs(source: str, *settings: str) -> None:
 
 def test_the_watched_run_is_the_pages_first_block():
     """The prose around the first block quotes watch_run(100): the block must run it."""
-    source, output = block_with("val_loss = [net.loss(small.x_val, small.t_val)]")
-    assert_runs(
-        source,
-        "x_train=digits.x_train[:100]",
-        "MultiLayerNet(64, [100, 100], 10, seed=0)",
-        "Momentum(lr=0.05)",
-        "epochs=100, batch_size=20",
-        "iteration % 5 == 0",
-    )
+    source, output = code_block(PAGE, "val_loss = [net.loss(small.x_val, small.t_val)]")
+    assert_block_runs(source, *WATCH_SETTINGS)
     assert exp.WATCH_RUNS[100] == 100 and exp.WATCH_BATCH == 20 and exp.WATCH_LR == 0.05
     run = exp.watch_run(100)
     h = run["history"]
-    printed = [line for line in output.splitlines() if line.startswith("epoch")]
+    printed = [line for line in output if line.startswith("epoch")]
     assert len(printed) == 6
     for line in printed:
         epoch = int(line.split()[1].rstrip(":"))
@@ -133,19 +117,15 @@ def test_full_training_set_has_a_small_gap():
 
 
 def test_early_stopping_exercise():
-    source, output = block_with("def keep_best(iteration, net):")
-    assert_runs(
+    source, output = code_block(PAGE, "def keep_best(iteration, net):")
+    assert_block_runs(
         source,
-        "x_train=digits.x_train[:100]",
-        "MultiLayerNet(64, [100, 100], 10, seed=0)",
-        "Momentum(lr=0.05)",
-        "epochs=100, batch_size=20",
-        "iteration % 5 == 0",
+        *WATCH_SETTINGS,
         "loss < best[",
     )
     n = exp.watch_numbers(100)
     # the block keeps the first epoch with the lowest validation loss: min_val_loss_epoch
-    assert output.splitlines() == [
+    assert output == [
         f"after 100 epochs: test accuracy {n['final_test_acc']:.3f}",
         f"best epoch ({n['min_val_loss_epoch']}): test accuracy {n['best_epoch_test_acc']:.3f}",
     ]
@@ -158,12 +138,12 @@ def test_early_stopping_exercise():
 
 
 def test_the_search_blocks_run_the_experiments():
-    source, output = block_with("grid = search.grid_search(")
+    source, output = code_block(PAGE, "grid = search.grid_search(")
     objective = (
         "MultiLayerNet(64, [50], 10, weight_decay_lambda=weight_decay, seed=0)",
         "SGD(lr=lr), digits, iterations=300, batch_size=32",
     )
-    assert_runs(
+    assert_block_runs(
         source,
         *objective,
         '{"lr": np.geomspace(1e-3, 10, 3), "weight_decay": np.geomspace(1e-6, 1e-3, 3)}',
@@ -174,13 +154,13 @@ def test_the_search_blocks_run_the_experiments():
     assert exp.LR_RANGE == (1e-3, 10.0) and exp.WD_RANGE == (1e-6, 1e-3)
     searches = exp.grid_and_random()
     best = {name: search.best_trial(searches[name]) for name in ("grid", "random")}
-    lines = output.splitlines()
+    lines = output
     assert lines[1] == f"  best {best['grid'].score:.3f} at lr = {best['grid'].params['lr']:.3g}"
     assert lines[3] == (
         f"  best {best['random'].score:.3f} at lr = {best['random'].params['lr']:.3g}"
     )
-    source, output = block_with("trials = search.coarse_to_fine(")
-    assert_runs(
+    source, output = code_block(PAGE, "trials = search.coarse_to_fine(")
+    assert_block_runs(
         source,
         *objective,
         '{"lr": search.log_uniform(1e-4, 10), "weight_decay": search.log_uniform(1e-6, 1e-1)}',
@@ -189,7 +169,7 @@ def test_the_search_blocks_run_the_experiments():
     )
     assert exp.C2F == {"n_trials": 15, "rounds": 3, "keep": 5, "margin": 0.25, "seed": 0}
     assert exp.C2F_SPACE == {"lr": (1e-4, 10.0), "weight_decay": (1e-6, 1e-1)}
-    assert output.splitlines()[3:] == search.format_trials(exp.coarse_fine(), top=5).splitlines()
+    assert output[3:] == search.format_trials(exp.coarse_fine(), top=5).splitlines()
 
 
 def test_grid_and_random_search():

@@ -298,3 +298,22 @@ def fences(path: Path):
             i += 1
         yield start, info, body
         i += 1
+
+
+def code_block(page: Path, marker: str) -> tuple[str, list[str]]:
+    """The source of the first ``python`` block of ``page`` that contains ``marker``, and the
+    lines of the ``text`` block right after it (its output, expected or shown; [] if none)."""
+    blocks = list(fences(page))
+    for k, (_, info, body) in enumerate(blocks):
+        source = "\n".join(body)
+        if info == "python" and marker in source:
+            following = blocks[k + 1] if k + 1 < len(blocks) else (0, "", [])
+            return source, following[2] if following[1] == "text" else []
+    raise AssertionError(f"no python block of {page.name} contains {marker!r}")
+
+
+def assert_block_runs(source: str, *settings: str) -> None:
+    """A page's block whose output or numbers come from a stored experiment must still run it
+    that way: each of the experiment's ``settings`` (as written in code) is in the block."""
+    for setting in settings:
+        assert setting in source, f"the page's block no longer contains {setting!r}"
