@@ -22,7 +22,6 @@ Both patches touch private functions: the versions are pinned in ``pyproject.tom
 from __future__ import annotations
 
 import re
-import shutil
 import sys
 from pathlib import Path
 
@@ -131,17 +130,12 @@ def on_files(files, config):
 
 
 def on_post_page(output: str, page, config) -> str:
-    """For notebook pages: name their headings, and offer the executed ``.ipynb`` for download.
+    """For notebook pages: name their headings.
 
-    mkdocs-jupyter's ``include_source`` copies the rendered file (the executed notebook) next
-    to the page under its own name, which is the name the notebook's first cell links to.
+    The download needs nothing here: mkdocs-jupyter's ``include_source`` (mkdocs.yml) copies
+    the rendered file, the executed ``<name>.ipynb``, next to the page, which is the name the
+    notebook's first cell links to (``tests/site/test_site.py`` checks it is there).
     """
     if not isinstance(page.file, NotebookPage) or not hasattr(page.file, "notebook_source"):
         return output
-    output = name_headings(output, _toc_ids(page.toc))
-    stem = Path(page.file.notebook_source).stem
-    target = Path(page.file.abs_dest_path).parent / (stem + ".ipynb")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if Path(page.file.abs_src_path).resolve() != target.resolve():
-        shutil.copyfile(page.file.abs_src_path, target)
-    return output
+    return name_headings(output, _toc_ids(page.toc))
