@@ -45,7 +45,9 @@ def is_number(value: Any) -> bool:
 def real(name: str, value: Any, within: Range = FINITE, *, owner: str = "") -> float:
     """``value`` as a Python float, checked against ``within``."""
     if not is_number(value):
-        raise TypeError(f"{_who(owner)}{name} must be a real number ({within.phrase}), got {value!r}")
+        raise TypeError(
+            f"{_who(owner)}{name} must be a real number ({within.phrase}), got {value!r}"
+        )
     try:
         x = float(value)
     except OverflowError:  # an int beyond the float range, e.g. 10**400

@@ -18,12 +18,13 @@ A rule (``optimizers.rules``) only says what one step does to one block of numbe
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping
-from numbers import Real
+from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
 import numpy as np
+
+from . import _checks
+from ._checks import NON_NEGATIVE, POSITIVE, UNIT, Range
 
 __all__ = ["BLOCK_BYTES", "LIMITS", "Optimizer"]
 
@@ -33,16 +34,18 @@ __all__ = ["BLOCK_BYTES", "LIMITS", "Optimizer"]
 BLOCK_BYTES = 256 * 1024
 
 #: The allowed range of each hyperparameter name (every rule's hyperparameters are among these).
-LIMITS = {
-    "lr": "a positive finite number",
-    "eps": "a positive finite number",
-    "momentum": "in [0, 1)",
-    "beta1": "in [0, 1)",
-    "beta2": "in [0, 1)",
-    "decay_rate": "in [0, 1)",
-    "rho": "in [0, 1)",
-    "weight_decay": "a non-negative finite number",
+#: After construction ``lr`` may also be 0: a schedule may end there (``LATER_LR``).
+LIMITS: dict[str, Range] = {
+    "lr": POSITIVE,
+    "eps": POSITIVE,
+    "momentum": UNIT,
+    "beta1": UNIT,
+    "beta2": UNIT,
+    "decay_rate": UNIT,
+    "rho": UNIT,
+    "weight_decay": NON_NEGATIVE,
 }
+LATER_LR = NON_NEGATIVE
 
 
 class Optimizer:
@@ -69,19 +72,22 @@ class Optimizer:
     state_names: tuple[str, ...] = ()
 
     def __init__(self, **hyperparameters: float) -> None:
+        self.hyperparameters = tuple(hyperparameters)
         for name, value in hyperparameters.items():
             setattr(self, name, value)  # checked by __setattr__
-        self.hyperparameters = tuple(hyperparameters)
         self.t = 0
         self.state: dict[str, dict[str, np.ndarray]] = {}
         self._layout: dict[str, tuple[tuple[int, ...], np.dtype]] | None = None
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in LIMITS:
-            # A schedule may set lr to 0 after construction (a cosine schedule ends there).
-            later_lr = name == "lr" and "t" in self.__dict__
-            limit = "a non-negative finite number" if later_lr else None
-            value = _checked(type(self).__name__, name, value, limit)
+            rule = type(self).__name__
+            if name not in self.__dict__.get("hyperparameters", ()):
+                raise AttributeError(
+                    f"{rule} has no hyperparameter {name!r} (its hyperparameters are "
+                    f"{', '.join(self.hyperparameters)}): setting it would change nothing"
+                )
+            value = _checked(rule, name, value, constructed="t" in self.__dict__)
         object.__setattr__(self, name, value)
 
     def __repr__(self) -> str:
@@ -89,7 +95,7 @@ class Optimizer:
         return f"{type(self).__name__}({args})"
 
     def __getstate__(self) -> dict[str, Any]:  # for copy.deepcopy and pickle
-        d = {k: v for k, v in self.__dict__.items() if k not in ("_scalars", "_arrays")}
+        d = {k: v for k, v in self.__dict__.items() if k not in ("_scalars", "_arrays", "_seen")}
         d.update(state=self.state_dict()["state"], _layout=None)  # no views
         return d
 
@@ -119,26 +125,45 @@ class Optimizer:
         }
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
-        """Restore (a copy of) a ``state_dict()``; the next update continues bit for bit."""
+        """Restore (a copy of) a ``state_dict()``; the next update continues bit for bit.
+
+        Everything is checked before anything changes: a state_dict that is refused leaves the
+        optimizer as it was. ``lr`` may be 0 (a schedule may have ended there); ``t`` must be a
+        non-negative integer.
+        """
         rule = type(self).__name__
+        _checks.mapping("state_dict", state_dict, "a dict from state_dict()", owner=rule)
         if state_dict.get("rule") != rule:
             raise ValueError(f"the state_dict is for {state_dict.get('rule')!r}, not {rule!r}")
-        hyperparameters = dict(state_dict["hyperparameters"])
+        for part in ("t", "hyperparameters", "state"):
+            if part not in state_dict:
+                raise KeyError(f"{rule}: the state_dict has no {part!r}")
+        t = _checks.integer("state_dict['t']", state_dict["t"], owner=rule)
+        hyperparameters = dict(
+            _checks.mapping("state_dict['hyperparameters']", state_dict["hyperparameters"])
+        )
         if set(hyperparameters) != set(self.hyperparameters):
             raise ValueError(
                 f"{rule}: the state_dict has hyperparameters {sorted(hyperparameters)}, "
                 f"expected {sorted(self.hyperparameters)}"
             )
-        hyperparameters = {k: _checked(rule, k, v) for k, v in hyperparameters.items()}
+        hyperparameters = {
+            k: _checked(rule, k, v, constructed=True) for k, v in hyperparameters.items()
+        }
         state = {}
-        for key, arrays in state_dict["state"].items():
+        for key, arrays in _checks.mapping("state_dict['state']", state_dict["state"]).items():
+            if not isinstance(arrays, Mapping):
+                raise TypeError(
+                    f"{rule}: the state of {key!r} must be a dict of arrays "
+                    f"{list(self.state_names)}, got {type(arrays).__name__}"
+                )
             for name in [*self.state_names, *arrays]:
                 if name not in arrays or name not in self.state_names:
                     raise KeyError(f"{rule}: the state of {key!r} has no or an unknown {name!r}")
             state[key] = {name: np.array(arrays[name], copy=True) for name in self.state_names}
         for name, value in hyperparameters.items():
-            setattr(self, name, value)
-        self.t = int(state_dict["t"])
+            object.__setattr__(self, name, value)  # checked above
+        self.t = t
         self.state = state
         self._layout = None  # rebuilt, and checked against the loaded state, on the next update
 
@@ -149,24 +174,13 @@ _FLOAT64 = np.dtype(np.float64)
 _SCALAR64 = ((), _FLOAT64)
 
 
-def _checked(rule: str, name: str, value: Any, limit: str | None = None) -> float:
+def _checked(rule: str, name: str, value: Any, constructed: bool = False) -> float:
     """``value`` as a Python float, or an error naming the rule, the name and the value.
 
-    ``limit`` overrides ``LIMITS[name]`` (one of its phrases).
+    Once the optimizer is ``constructed``, ``lr`` may be 0 (a schedule may end there).
     """
-    if isinstance(value, bool | np.bool_) or not isinstance(value, Real):
-        raise TypeError(f"{rule}: {name} must be a real number, got {value!r}")
-    x = float(value)
-    limit = limit or LIMITS[name]
-    if limit == "in [0, 1)":
-        ok = 0.0 <= x < 1.0
-    elif limit == "a positive finite number":
-        ok = 0.0 < x < math.inf
-    else:
-        ok = 0.0 <= x < math.inf
-    if not ok:
-        raise ValueError(f"{rule}: {name} must be {limit}, got {value!r}")
-    return x
+    within = LATER_LR if constructed and name == "lr" else LIMITS[name]
+    return _checks.real(name, value, within, owner=rule)
 
 
 def _describe(key: str, w: Any) -> tuple[tuple[int, ...], np.dtype]:
@@ -184,7 +198,7 @@ def _describe(key: str, w: Any) -> tuple[tuple[int, ...], np.dtype]:
         return w.shape, w.dtype
     if isinstance(w, np.floating):
         return (), w.dtype
-    if isinstance(w, Real) and not isinstance(w, bool | np.bool_):
+    if _checks.is_number(w):
         return _SCALAR64  # a Python or NumPy integer: replaced by a Python float
     raise TypeError(
         f"parameter {key!r} must be a float array, a 0-d array or a number, got {type(w).__name__}"
@@ -222,7 +236,7 @@ def _raise_key_error(params: Mapping[str, Any], other: Mapping[str, Any], what: 
                 raise KeyError(f"no gradient for parameter {key!r}")
             raise KeyError(
                 f"parameter {key!r} is new: the optimizer's state was created for "
-                f"{sorted(other)} (use a new optimizer for other parameters)"
+                f"{list(other)} (use a new optimizer for other parameters)"
             )
     extra = next(key for key in other if key not in params)
     if what == "gradient":
@@ -238,15 +252,26 @@ def _prepare(opt: Optimizer, params: dict[str, Any], grads: Mapping[str, Any]) -
 
     Raises before changing anything (the state is created only once everything checks out).
     """
+    _checks.mapping("params", params, "a dict of parameters (name -> array or number)")
+    _checks.mapping("grads", grads, "a dict of gradients with the keys of params")
     if params.keys() != grads.keys():
         _raise_key_error(params, grads, "gradient")
+    if opt._layout is not None and not _state_unchanged(opt):
+        opt._layout = None  # opt.state was replaced or cleared: use it as it is now
     if opt._layout is None:
         layout = {key: _describe(key, w) for key, w in params.items()}
         for key, (shape, dtype) in layout.items():
             _gradient(key, grads[key], shape, dtype)
+        _check_distinct(params)
+        _check_eps(opt, layout)
         _build(opt, layout)
     elif params.keys() != opt._layout.keys():
         _raise_key_error(params, opt._layout, "state")
+    if opt._scalars and not isinstance(params, MutableMapping):
+        raise TypeError(
+            f"params must be a dict that can be changed (a number parameter is replaced by "
+            f"its new value), got {type(params).__name__}"
+        )
 
     work: list[Work] = [group.gather(params, grads) for group in opt._scalars]
     for key, want, state in opt._arrays:
@@ -265,15 +290,59 @@ def _copier(w: np.ndarray, flat: np.ndarray) -> Callable[[], None]:
     return lambda: np.copyto(w, flat.reshape(w.shape))
 
 
+def _state_unchanged(opt: Optimizer) -> bool:
+    """True if ``opt.state`` still holds the very arrays the planned work updates."""
+    seen = opt._seen
+    if opt.state is not seen[0] or opt.state.keys() != seen[1].keys():
+        return False
+    for key, arrays in seen[1].items():
+        now = opt.state[key]
+        if now.keys() != arrays.keys() or any(now[name] is not a for name, a in arrays.items()):
+            return False
+    return True
+
+
+def _check_distinct(params: Mapping[str, Any]) -> None:
+    """Refuse one array under two keys (tied weights): it would be updated twice."""
+    seen: dict[tuple, str] = {}
+    for key, w in params.items():
+        if isinstance(w, np.ndarray) and w.size:
+            where = (w.__array_interface__["data"][0], w.shape, w.strides)
+            if where in seen:
+                raise ValueError(
+                    f"parameters {seen[where]!r} and {key!r} are the same array, so each update "
+                    f"would move it twice; pass a tied weight once, with the sum of its gradients"
+                )
+            seen[where] = key
+
+
+def _check_eps(opt: Optimizer, layout: dict[str, tuple[tuple[int, ...], np.dtype]]) -> None:
+    """Refuse an eps that is 0 in a parameter's dtype (it would give 0/0 = NaN)."""
+    eps = getattr(opt, "eps", None)
+    if eps is None:
+        return
+    for key, (_, dtype) in layout.items():
+        if dtype.type(eps) == 0:
+            tiny = float(np.finfo(dtype).smallest_subnormal)
+            raise ValueError(
+                f"{type(opt).__name__}: eps={eps!r} is 0 in {dtype} (parameter {key!r}), so a "
+                f"zero gradient would give 0/0 = NaN; use an eps that {dtype} holds "
+                f"(at least {tiny:.3g}; 1e-4 is usual for float16)"
+            )
+
+
 def _build(opt: Optimizer, layout: dict[str, tuple[tuple[int, ...], np.dtype]]) -> None:
     """Create the state at the first update (or check a loaded one) and plan the work."""
     if opt.state and opt.state.keys() != layout.keys():
         raise KeyError(
-            f"the loaded state is for parameters {sorted(opt.state)}, "
-            f"the update has {sorted(layout)}"
+            f"the optimizer's state is for parameters {list(opt.state)}, "
+            f"the update has {list(layout)}"
         )
     for key, want in layout.items():
-        for name, a in opt.state.get(key, {}).items():
+        arrays = opt.state.get(key, {})
+        for name, a in arrays.items():
+            if not isinstance(a, np.ndarray) or not a.flags.c_contiguous:
+                a = arrays[name] = np.array(a, order="C")  # updates must reach opt.state
             if (a.shape, a.dtype) != want:
                 raise ValueError(
                     f"the loaded state {name!r} of {key!r} has shape {a.shape} and dtype "
@@ -294,6 +363,7 @@ def _build(opt: Optimizer, layout: dict[str, tuple[tuple[int, ...], np.dtype]]) 
             opt._arrays.append((key, (shape, dtype), flat))
     opt._scalars = [_Scalars(opt, keys, dtype) for dtype, keys in by_dtype.items()]
     opt._layout = layout
+    opt._seen = (opt.state, {key: dict(arrays) for key, arrays in opt.state.items()})
 
 
 def _run_blocks(opt: Optimizer, w: np.ndarray, g: np.ndarray, state: list[np.ndarray]) -> None:

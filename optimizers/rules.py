@@ -264,8 +264,8 @@ class AdamW(Adam):
         weight_decay: float = 0.01,
     ) -> None:
         super().__init__(lr=lr, beta1=beta1, beta2=beta2, eps=eps)
-        self.weight_decay = weight_decay  # checked like every hyperparameter
         self.hyperparameters += ("weight_decay",)
+        self.weight_decay = weight_decay  # checked like every hyperparameter
 
     def update_block(self, w: np.ndarray, g: np.ndarray, m: np.ndarray, v: np.ndarray) -> None:
         w -= self.lr * self.weight_decay * w  # w <- w - lr weight_decay w
