@@ -18,9 +18,11 @@ torch scheduler sets ``lr = schedule(0)`` when it is built and ``schedule(t + 1)
 """
 
 import math
-from collections.abc import Callable, Sequence
-from numbers import Integral, Real
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+from . import _checks
+from ._checks import FRACTION, NON_NEGATIVE, POSITIVE
 
 __all__ = [
     "Scheduler",
@@ -42,43 +44,31 @@ Schedule = Callable[[float], float]
 
 
 def _positive(name: str, value: Any) -> float:
-    if not isinstance(value, Real) or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    return float(value)
+    return _checks.real(name, value, POSITIVE)
 
 
-def _non_negative(name: str, value: Any) -> float:
-    if not isinstance(value, Real) or not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a non-negative finite number, got {value!r}")
-    return float(value)
-
-
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+def _count(name: str, value: Any) -> int:
+    """A number of steps: a positive integer that a float can hold exactly (up to 2**53)."""
+    n = _checks.integer(name, value, 1)
+    if n > 2**53:
+        raise ValueError(f"{name} must be at most 2**53 steps, got {value!r}")
+    return n
 
 
 def _gamma(value: Any) -> float:
-    if not isinstance(value, Real) or not 0 < value <= 1:
-        raise ValueError(f"gamma must be in (0, 1], got {value!r}")
-    return float(value)
+    return _checks.real("gamma", value, FRACTION)
 
 
 def _lr_min(lr_min: Any, lr0: float) -> float:
-    lr_min = _non_negative("lr_min", lr_min)
+    lr_min = _checks.real("lr_min", lr_min, NON_NEGATIVE)
     if lr_min > lr0:
         raise ValueError(f"lr_min must not exceed lr0, got lr_min={lr_min!r} > lr0={lr0!r}")
     return lr_min
 
 
 def _step_count(t: Any) -> float:
-    """Check the argument of a schedule: a finite number t >= 0."""
-    if isinstance(t, bool) or not isinstance(t, Real):
-        raise TypeError(f"t must be a number (the step count), got {type(t).__name__}")
-    if not math.isfinite(t) or t < 0:
-        raise ValueError(f"t must be a finite number >= 0, got {t!r}")
-    return t
+    """Check the argument of a schedule: a finite number t >= 0, as a Python float."""
+    return _checks.real("t", t, NON_NEGATIVE)
 
 
 # ----------------------------------------------------------------------------- schedules
@@ -95,7 +85,7 @@ def inverse_time(lr0: float, decay_rate: float) -> Schedule:
     torch: ``LambdaLR(opt, lambda t: 1 / (1 + decay_rate * t))`` with the optimizer's lr = lr0.
     """
     lr0 = _positive("lr0", lr0)
-    decay_rate = _non_negative("decay_rate", decay_rate)
+    decay_rate = _checks.real("decay_rate", decay_rate, NON_NEGATIVE)
 
     def schedule(t: float) -> float:
         return lr0 / (1.0 + decay_rate * _step_count(t))
@@ -148,7 +138,7 @@ def step(lr0: float, step_size: int, gamma: float = 0.1) -> Schedule:
     torch: ``StepLR(opt, step_size, gamma)``.
     """
     lr0 = _positive("lr0", lr0)
-    step_size = _positive_int("step_size", step_size)
+    step_size = _count("step_size", step_size)
     gamma = _gamma(gamma)
 
     def schedule(t: float) -> float:
@@ -168,7 +158,8 @@ def multistep(lr0: float, milestones: Sequence[int], gamma: float = 0.1) -> Sche
     """
     lr0 = _positive("lr0", lr0)
     gamma = _gamma(gamma)
-    milestones = [_positive_int("each milestone", m) for m in milestones]
+    milestones = _checks.items("milestones", milestones, "a list of steps")
+    milestones = [_count("each milestone", m) for m in milestones]
     if any(b <= a for a, b in zip(milestones, milestones[1:], strict=False)):
         raise ValueError(f"milestones must be strictly increasing, got {milestones}")
 
@@ -192,7 +183,10 @@ def _annealed(lr0: float, lr_min: float, t: float, T: int) -> float:
         return lr0
     if t >= T:
         return lr_min
-    return lr_min + (lr0 - lr_min) * (1.0 + math.cos(math.pi * t / T)) / 2.0
+    angle = math.pi * t / T
+    if angle == math.inf:  # pi * t overflowed (t near 1e308, in a far warm-restart cycle)
+        angle = math.pi * (t / T)
+    return lr_min + (lr0 - lr_min) * (1.0 + math.cos(angle)) / 2.0
 
 
 def cosine(lr0: float, T: int, lr_min: float = 0.0) -> Schedule:
@@ -201,15 +195,16 @@ def cosine(lr0: float, T: int, lr_min: float = 0.0) -> Schedule:
     ``lr(t) = lr_min + (lr0 - lr_min) * (1 + cos(pi * t / T)) / 2`` for ``t <= T`` and
     ``lr(t) = lr_min`` after that (Loshchilov & Hutter, 2017, one cycle without restarts).
 
-    With ``lr_min = 0`` the learning rate is exactly 0 from ``t = T`` on, which the book's
-    optimizers refuse: schedule ``T`` updates (``t = 0 .. T-1``) or give ``lr_min > 0``.
+    With ``lr_min = 0`` the learning rate is exactly 0 from ``t = T`` on: the optimizers accept
+    it (and a checkpoint taken then loads), but an update with lr = 0 does not move the weights,
+    so schedule ``T`` updates (``t = 0 .. T-1``) or give ``lr_min > 0``.
 
     torch: ``CosineAnnealingLR(opt, T_max=T, eta_min=lr_min)`` for ``t <= T``. Past ``T``
     torch's learning rate follows the cosine back up (a period of ``2 T``); ours stays at
     ``lr_min``. Use ``warm_restarts`` to start again from ``lr0``.
     """
     lr0 = _positive("lr0", lr0)
-    T = _positive_int("T", T)
+    T = _count("T", T)
     lr_min = _lr_min(lr_min, lr0)
 
     def schedule(t: float) -> float:
@@ -234,12 +229,12 @@ def warm_restarts(lr0: float, T_0: int, T_mult: int = 1, lr_min: float = 0.0) ->
     torch: ``CosineAnnealingWarmRestarts(opt, T_0, T_mult, eta_min=lr_min)``.
     """
     lr0 = _positive("lr0", lr0)
-    T_0 = _positive_int("T_0", T_0)
-    T_mult = _positive_int("T_mult", T_mult)
+    T_0 = _count("T_0", T_0)
+    T_mult = _checks.integer("T_mult", T_mult, 1)
     lr_min = _lr_min(lr_min, lr0)
 
     def schedule(t: float) -> float:
-        t_cur, T_i = _step_count(t), T_0
+        t_cur, T_i = _step_count(t), float(T_0)  # a float: far cycles may pass 1e308
         while t_cur >= T_i:  # walk through the finished cycles
             if T_mult == 1:
                 t_cur %= T_i
@@ -264,10 +259,9 @@ def restart_steps(T_0: int, T_mult: int = 1, *, until: int) -> list[int]:
     end of a cycle gets that cycle's snapshot too. Example: ``restart_steps(10, 2, until=70)``
     is ``[10, 30, 70]``.
     """
-    T_0 = _positive_int("T_0", T_0)
-    T_mult = _positive_int("T_mult", T_mult)
-    if isinstance(until, bool) or not isinstance(until, Integral) or until < 0:
-        raise ValueError(f"until must be a non-negative integer, got {until!r}")
+    T_0 = _count("T_0", T_0)
+    T_mult = _checks.integer("T_mult", T_mult, 1)
+    until = _checks.integer("until", until)
     restarts, r, T_i = [], T_0, T_0
     while r <= until:
         restarts.append(r)
@@ -288,7 +282,7 @@ def linear_warmup(
     (Goyal et al., 2017, use a gradual warmup for large mini-batches.)
 
     ``0 < start_factor <= 1`` (as in torch; the default 1/3 is torch's too): a first step
-    with lr = 0 would do nothing, and the book's optimizers refuse lr = 0.
+    with lr = 0 would do nothing.
 
     torch: ``SequentialLR(opt, [LinearLR(opt, start_factor, total_iters=warmup_steps), main],
     milestones=[warmup_steps])``, or ``LinearLR`` alone for a constant lr.
@@ -302,10 +296,8 @@ def linear_warmup(
         def after(t: float) -> float:
             return base
 
-    warmup_steps = _positive_int("warmup_steps", warmup_steps)
-    if not isinstance(start_factor, Real) or not 0 < start_factor <= 1:
-        raise ValueError(f"start_factor must be in (0, 1], got {start_factor!r}")
-    start_factor = float(start_factor)
+    warmup_steps = _count("warmup_steps", warmup_steps)
+    start_factor = _checks.real("start_factor", start_factor, FRACTION)
 
     def schedule(t: float) -> float:
         t = _step_count(t)
@@ -340,7 +332,7 @@ class Scheduler:
 
     def step(self) -> float:
         """Set ``optimizer.lr = schedule(t)``, then ``t += 1``; return the learning rate set."""
-        lr = float(self.schedule(self.t))
+        lr = _checks.real(f"schedule({self.t})", self.schedule(self.t), NON_NEGATIVE)
         self.optimizer.lr = lr
         self.t += 1
         return lr
@@ -349,9 +341,12 @@ class Scheduler:
         """The state to save: ``{"t": t}``."""
         return {"t": self.t}
 
-    def load_state_dict(self, state: dict[str, int]) -> None:
-        """Restore ``t`` from ``state_dict()``."""
-        t = state["t"]
-        if isinstance(t, bool) or not isinstance(t, Integral) or t < 0:
-            raise ValueError(f"state['t'] must be a non-negative integer, got {t!r}")
-        self.t = int(t)
+    def load_state_dict(self, state: Mapping[str, int]) -> None:
+        """Restore ``t`` from ``state_dict()`` (a dict ``{"t": t}`` and nothing else)."""
+        _checks.mapping("state", state, "a dict from Scheduler.state_dict()")
+        if state.keys() != {"t"}:
+            hint = " (an optimizer's state_dict?)" if "rule" in state else ""
+            raise ValueError(
+                f"a Scheduler's state is {{'t': step}}, got the keys {list(state)}{hint}"
+            )
+        self.t = _checks.integer("state['t']", state["t"])
