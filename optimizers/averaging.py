@@ -10,10 +10,12 @@ exponentially weighted average, ``(1 - beta) / (1 - beta**t)`` when it is bias-c
 ``1 / t`` for the arithmetic (Polyak) mean.
 """
 
-from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
+
+from . import _checks
+from ._checks import UNIT
 
 __all__ = [
     "EMAParams",
@@ -25,9 +27,21 @@ __all__ = [
 
 
 def _beta(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real) or not 0 <= value < 1:
-        raise ValueError(f"{name} must be in [0, 1), got {value!r}")
-    return float(value)
+    return _checks.real(name, value, UNIT)
+
+
+def _stream_value(theta: Any, shape: tuple[int, ...] | None) -> Any:
+    """``theta`` as a number or a real array, of ``shape`` once the average has one."""
+    if not _checks.is_number(theta):
+        theta = np.asarray(theta)
+        if theta.dtype.kind not in "fiu":
+            raise TypeError(f"theta must be a number or an array of numbers, got {theta.dtype}")
+    if shape is not None and np.shape(theta) != shape:
+        raise ValueError(
+            f"theta has shape {np.shape(theta)}, but the average has shape {shape} "
+            f"(start a new ExponentialAverage for values of another shape)"
+        )
+    return theta
 
 
 # --8<-- [start:exponential_average]
@@ -58,8 +72,7 @@ class ExponentialAverage:
 
     def update(self, theta: Any) -> Any:
         """Add ``theta`` (a number or an array) and return the new average."""
-        if not isinstance(theta, Real):
-            theta = np.asarray(theta)
+        theta = _stream_value(theta, np.shape(self.value) if self.t else None)
         self.t += 1
         weight = 1.0 - self.beta
         if self.bias_correction:
@@ -74,10 +87,11 @@ class ExponentialAverage:
         return {"t": self.t, "value": np.copy(self.value) if np.ndim(self.value) else self.value}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore the state saved by ``state_dict()``."""
-        self.t = _count("state['t']", state["t"])
-        value = state["value"]
-        self.value = np.copy(value) if np.ndim(value) else value
+        """Restore the state saved by ``state_dict()`` (checked before anything changes)."""
+        _checks.mapping("state", state, "a dict from state_dict()")
+        t = _count("state['t']", state["t"])
+        value = _stream_value(state["value"], None)
+        self.t, self.value = t, (np.copy(value) if np.ndim(value) else value)
 
 
 def ewa(series: Any, beta: float, bias_correction: bool = False) -> np.ndarray:
@@ -115,9 +129,7 @@ def effective_window(beta: float) -> float:
 
 
 def _count(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
-        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
-    return int(value)
+    return _checks.integer(name, value)
 
 
 class _ParamsAverage:
@@ -136,6 +148,7 @@ class _ParamsAverage:
         raise NotImplementedError
 
     def _add(self, params: dict[str, Any]) -> None:
+        _checks.mapping("params", params, "a dict of parameters (name -> array or number)")
         arrays = {}
         for key, value in params.items():
             array = np.asarray(value)
@@ -176,9 +189,24 @@ class _ParamsAverage:
         return {"count": self.count, "average": {k: a.copy() for k, a in self._average.items()}}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore the state saved by ``state_dict()`` (arrays are copied)."""
-        self.count = _count("state['count']", state["count"])
-        self._average = {key: np.array(a, copy=True) for key, a in state["average"].items()}
+        """Restore the state saved by ``state_dict()`` (arrays are copied).
+
+        Everything is checked before anything changes: a refused state leaves the average as it
+        was.
+        """
+        self._set(self._checked_state(state))
+
+    def _checked_state(self, state: Any) -> dict[str, Any]:
+        _checks.mapping("state", state, "a dict from state_dict()")
+        average = _checks.mapping("state['average']", state["average"])
+        return {
+            "count": _count("state['count']", state["count"]),
+            "_average": {key: np.array(a, copy=True) for key, a in average.items()},
+        }
+
+    def _set(self, checked: dict[str, Any]) -> None:
+        for name, value in checked.items():
+            setattr(self, name, value)
 
 
 # --8<-- [start:polyak]
@@ -212,10 +240,10 @@ class PolyakAverage(_ParamsAverage):
         """The state to save: ``steps``, ``count`` and a copy of the average."""
         return {"steps": self.steps, **super().state_dict()}
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore the state saved by ``state_dict()``."""
-        super().load_state_dict(state)
-        self.steps = _count("state['steps']", state["steps"])
+    def _checked_state(self, state: Any) -> dict[str, Any]:
+        checked = super()._checked_state(state)
+        checked["steps"] = _count("state['steps']", state["steps"])
+        return checked
 
 
 # --8<-- [start:ema_params]

@@ -110,7 +110,15 @@ def test_effective_window():
     assert gaps[0] > gaps[1] > gaps[2]
 
 
-@pytest.mark.parametrize("beta", [1.0, -0.1, 1.5, float("nan"), True])
+@pytest.mark.parametrize("beta", [True, "0.9", None])
+def test_beta_that_is_not_a_number_is_a_type_error(beta):
+    with pytest.raises(TypeError, match=r"^beta must be a real number \(in \[0, 1\)\), got "):
+        ExponentialAverage(beta)
+    with pytest.raises(TypeError, match=r"^decay must be a real number"):
+        EMAParams(beta)
+
+
+@pytest.mark.parametrize("beta", [1.0, -0.1, 1.5, float("nan")])
 def test_bad_beta(beta):
     with pytest.raises(ValueError, match="beta"):
         ewa([1.0, 2.0], beta)
@@ -277,3 +285,60 @@ def test_matches_torch_averaged_model(kind):
     for key in ("weight", "bias"):
         expected = getattr(theirs.module, key).detach().numpy()
         np.testing.assert_allclose(ours.average[key], expected, rtol=1e-12)
+
+
+def test_exponential_average_refuses_a_value_of_another_shape():
+    average = ExponentialAverage(0.9)
+    average.update(np.ones(3))
+    for theta, shape in [(np.ones(1), r"\(1,\)"), (np.ones((2, 3)), r"\(2, 3\)")]:
+        with pytest.raises(
+            ValueError, match=rf"theta has shape {shape}, but the average has shape"
+        ):
+            average.update(theta)
+    assert average.t == 1 and average.value.shape == (3,)  # nothing changed
+
+
+@pytest.mark.parametrize("theta", ["abc", None, [1 + 2j]])
+def test_exponential_average_refuses_what_is_not_numbers(theta):
+    average = ExponentialAverage(0.9)
+    with pytest.raises(TypeError, match="theta must be a number or an array of numbers"):
+        average.update(theta)
+    assert average.t == 0
+
+
+def test_params_averages_refuse_what_is_not_a_dict():
+    for average in (PolyakAverage(), EMAParams(0.9)):
+        with pytest.raises(
+            TypeError,
+            match=r"params must be a dict of parameters \(name -> array or number\), got NoneType",
+        ):
+            average.update(None)
+
+
+def test_polyak_load_is_atomic():
+    polyak = PolyakAverage()
+    for k in range(3):
+        polyak.update({"w": np.full(2, float(k))})
+    before = polyak.state_dict()
+    other = PolyakAverage()
+    for _ in range(5):
+        other.update({"w": np.zeros(2)})
+    bad = other.state_dict()
+    bad["steps"] = -1
+    with pytest.raises(
+        ValueError, match=r"state\['steps'\] must be a non-negative integer, got -1"
+    ):
+        polyak.load_state_dict(bad)
+    after = polyak.state_dict()
+    assert (after["steps"], after["count"]) == (before["steps"], before["count"]) == (3, 3)
+    np.testing.assert_array_equal(after["average"]["w"], before["average"]["w"])
+
+
+def test_exponential_average_load_is_atomic():
+    average = ExponentialAverage(0.9)
+    average.update(2.0)
+    with pytest.raises(ValueError, match=r"state\['t'\] must be a non-negative integer"):
+        average.load_state_dict({"t": -1, "value": 5.0})
+    with pytest.raises(TypeError, match=r"state must be a dict"):
+        average.load_state_dict(None)
+    assert (average.t, average.value) == (1, pytest.approx(0.2))
