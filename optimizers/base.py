@@ -252,8 +252,9 @@ def _prepare(opt: Optimizer, params: dict[str, Any], grads: Mapping[str, Any]) -
 
     Raises before changing anything (the state is created only once everything checks out).
     """
-    _checks.mapping("params", params, "a dict of parameters (name -> array or number)")
-    _checks.mapping("grads", grads, "a dict of gradients with the keys of params")
+    if type(params) is not dict or type(grads) is not dict:  # the common case, checked quickly
+        _checks.mapping("params", params, "a dict of parameters (name -> array or number)")
+        _checks.mapping("grads", grads, "a dict of gradients with the keys of params")
     if params.keys() != grads.keys():
         _raise_key_error(params, grads, "gradient")
     if opt._layout is not None and not _state_unchanged(opt):
@@ -267,7 +268,7 @@ def _prepare(opt: Optimizer, params: dict[str, Any], grads: Mapping[str, Any]) -
         _build(opt, layout)
     elif params.keys() != opt._layout.keys():
         _raise_key_error(params, opt._layout, "state")
-    if opt._scalars and not isinstance(params, MutableMapping):
+    if opt._scalars and type(params) is not dict and not isinstance(params, MutableMapping):
         raise TypeError(
             f"params must be a dict that can be changed (a number parameter is replaced by "
             f"its new value), got {type(params).__name__}"
@@ -292,12 +293,11 @@ def _copier(w: np.ndarray, flat: np.ndarray) -> Callable[[], None]:
 
 def _state_unchanged(opt: Optimizer) -> bool:
     """True if ``opt.state`` still holds the very arrays the planned work updates."""
-    seen = opt._seen
-    if opt.state is not seen[0] or opt.state.keys() != seen[1].keys():
+    state, size, held = opt._seen
+    if opt.state is not state or len(state) != size:
         return False
-    for key, arrays in seen[1].items():
-        now = opt.state[key]
-        if now.keys() != arrays.keys() or any(now[name] is not a for name, a in arrays.items()):
+    for key, arrays, name, a in held:
+        if state.get(key) is not arrays or arrays.get(name) is not a:
             return False
     return True
 
@@ -363,7 +363,8 @@ def _build(opt: Optimizer, layout: dict[str, tuple[tuple[int, ...], np.dtype]]) 
             opt._arrays.append((key, (shape, dtype), flat))
     opt._scalars = [_Scalars(opt, keys, dtype) for dtype, keys in by_dtype.items()]
     opt._layout = layout
-    opt._seen = (opt.state, {key: dict(arrays) for key, arrays in opt.state.items()})
+    held = [(k, arrays, name, a) for k, arrays in opt.state.items() for name, a in arrays.items()]
+    opt._seen = (opt.state, len(opt.state), held)
 
 
 def _run_blocks(opt: Optimizer, w: np.ndarray, g: np.ndarray, state: list[np.ndarray]) -> None:
