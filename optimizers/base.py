@@ -62,11 +62,22 @@ class Optimizer:
     numbers; the rule changes ``w`` and the state in place (``w -= ...``, ``v[:] = ...``).
     ``self.t`` is the number of the step being taken (1 in the first update).
 
+    ``opt.state`` may be cleared or its arrays replaced between updates (to reset a velocity,
+    say): the next update uses what it holds then, and ``state_dict()`` reports the same.
+
     Errors: a bad hyperparameter raises ValueError (TypeError if it is not a number) naming it
-    and its value, at construction and whenever it is set; a missing or extra gradient, or a
-    parameter the first update did not have, raises KeyError naming the key; a gradient of
-    another shape raises ValueError naming the key and both shapes; an integer array raises
-    TypeError. An update that raises changes nothing.
+    and its value, at construction and whenever it is set; setting a name that is not one of
+    the rule's hyperparameters raises AttributeError. ``params`` or ``grads`` that are not
+    dicts raise TypeError; a missing or extra gradient, or a parameter the first update did
+    not have, raises KeyError naming the key; a gradient of another shape raises ValueError
+    naming the key and both shapes; an integer array raises TypeError; one array under two
+    keys (tied weights, which would be moved twice) raises ValueError, and so does an eps
+    that is 0 in a parameter's dtype (1e-8 in float16). An update that raises changes
+    nothing.
+
+    Low precision: in float16 the squares of small gradients (times ``1 - beta2`` in Adam)
+    round to 0 below 6e-8, so RMSProp, AdaGrad and the Adam family can take steps many times
+    too large, as torch.optim does; keep such parameters in float32 or float64.
     """
 
     state_names: tuple[str, ...] = ()
