@@ -4,7 +4,8 @@
 the loss and gradient, lets the optimizer update ``net.params`` in place, and records what the
 figures plot in a :class:`History`. A loss that becomes NaN or infinite stops training without an
 exception: the history is marked ``diverged`` with a message naming the step and the learning
-rate (a figure can then show the divergence), and a :class:`DivergenceWarning` is issued.
+rate (a figure can then show the divergence), and a :class:`DivergenceWarning` is issued. The
+loss at the final weights is checked too, so a last update that blows up is reported as well.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ._checks import integer, is_number
 from .data import batches_per_epoch, index_batches
 
 __all__ = ["DivergenceWarning", "History", "smooth_curve", "train"]
@@ -43,7 +45,9 @@ class History:
     - ``iters_per_epoch``: mini-batches per pass over the training set; ``epochs``: the passes
       made (``iterations / iters_per_epoch``, may be fractional); ``eval_epochs`` converts
       ``eval_iterations`` to epochs.
-    - ``diverged`` / ``message``: whether (and why) training stopped early; ``seconds``: time.
+    - ``diverged`` / ``message``: whether (and why) the loss became NaN or infinite, which stops
+      training early (or, at the final weights, marks a last update that blew up);
+      ``seconds``: time.
     """
 
     loss: list[float] = field(default_factory=list)
@@ -141,6 +145,20 @@ def train(
     - ``callback(iteration, net)``: called after every update (``iteration`` counts updates).
     - ``blas_threads``: threads numpy's BLAS may use while training (default 1, see
       ``_blas_limit`` for why; ``None`` leaves numpy's setting alone).
+
+    Divergence: the loss of every mini-batch is checked before its update, and after the last
+    update the loss at the final weights (on the last mini-batch, in inference mode, so nothing
+    in the net changes; a net without ``loss`` has its weights checked instead). A NaN or
+    infinite value stops training: ``History.diverged`` is set, ``History.message`` names the
+    step ("the loss is nan at step N", N = updates made) and a :class:`DivergenceWarning` is
+    issued. A huge but finite loss does not stop training.
+
+    Errors: ``ValueError`` unless exactly one of ``iterations`` and ``epochs`` is given;
+    ``TypeError``/``ValueError`` if ``iterations``, ``epochs``, ``eval_every`` or
+    ``blas_threads`` is not a positive integer; ``TypeError`` if ``data`` lacks ``x_train`` or
+    ``t_train``; ``ValueError`` if they differ in length; ``TypeError`` if ``schedule(t)``
+    returns something other than a real number (``None``), ``ValueError`` if it returns a
+    negative or non-finite learning rate (both name the schedule and the step).
     """
     x, t, per_epoch, total, eval_every = _checked_run(
         data, iterations, epochs, batch_size, eval_every, blas_threads
@@ -156,7 +174,8 @@ def train(
             for it in range(total):
                 if schedule is not None:
                     optimizer.lr = _checked_lr(schedule(it), it)
-                loss, grads = step(*_batch(x, t, batches))
+                xb, tb = _batch(x, t, batches)
+                loss, grads = step(xb, tb)
                 if not math.isfinite(loss):
                     history.stop(loss, it, optimizer.lr)
                     warnings.warn(history.message, DivergenceWarning, stacklevel=2)
@@ -168,6 +187,11 @@ def train(
                 if callback is not None:
                     callback(history.iterations, net)
                 bar.step(loss)
+            else:  # every update made: did the last one blow the weights up?
+                loss = _final_loss(net, xb, tb)
+                if not math.isfinite(loss):
+                    history.stop(loss, total, optimizer.lr)
+                    warnings.warn(history.message, DivergenceWarning, stacklevel=2)
     history.seconds = time.perf_counter() - start
     return history
 
@@ -177,21 +201,24 @@ def _checked_run(data, iterations, epochs, batch_size, eval_every, blas_threads)
     after checking every argument of :func:`train` that is not a hyperparameter."""
     if (iterations is None) == (epochs is None):
         raise ValueError("give exactly one of iterations and epochs")
+    if iterations is not None:
+        iterations = integer("iterations", iterations, 1)
+    else:
+        epochs = integer("epochs", epochs, 1)
+    if not (hasattr(data, "x_train") and hasattr(data, "t_train")):
+        raise TypeError(
+            f"data must have x_train and t_train (an optimizers.data.Dataset), got {data!r}"
+        )
     x, t = np.asarray(data.x_train), np.asarray(data.t_train)
     if len(x) != len(t):
         raise ValueError(f"x_train has {len(x)} examples but t_train has {len(t)}")
     per_epoch = batches_per_epoch(len(x), batch_size)
     total = iterations if epochs is None else epochs * per_epoch
-    if isinstance(total, bool) or not isinstance(total, int | np.integer) or total < 1:
-        raise ValueError(f"iterations and epochs must be positive integers, got {total!r}")
-    eval_every = per_epoch if eval_every is None else eval_every
-    if isinstance(eval_every, bool) or not isinstance(eval_every, int) or eval_every < 1:
-        raise ValueError(f"eval_every must be a positive integer, got {eval_every!r}")
-    if blas_threads is not None and (
-        isinstance(blas_threads, bool) or not isinstance(blas_threads, int) or blas_threads < 1
-    ):
-        raise ValueError(f"blas_threads must be a positive integer or None, got {blas_threads!r}")
-    return x, t, per_epoch, int(total), eval_every
+    if eval_every is not None:
+        eval_every = integer("eval_every", eval_every, 1)
+    if blas_threads is not None:
+        integer("blas_threads", blas_threads, 1)
+    return x, t, per_epoch, total, per_epoch if eval_every is None else eval_every
 
 
 def _evaluator(net: Any, data: Any, x: np.ndarray, t: np.ndarray, history: History) -> Callable:
@@ -233,7 +260,25 @@ def _blas_limit(threads: int | None) -> contextlib.AbstractContextManager:
     return threadpool_limits(limits=threads, user_api="blas")
 
 
+def _final_loss(net: Any, x: np.ndarray, t: np.ndarray) -> float:
+    """The loss at the net's current weights on ``(x, t)``, in inference mode (nothing in the net
+    changes). A net without ``loss``: NaN if a weight is not finite, else 0."""
+    loss = getattr(net, "loss", None)
+    if loss is not None:
+        return float(loss(x, t))
+    finite = all(np.all(np.isfinite(w)) for w in net.params.values())
+    return 0.0 if finite else math.nan
+
+
 def _checked_lr(lr: Any, it: int) -> float:
+    """``schedule(it)``'s value as a float, checked to be a usable learning rate."""
+    if isinstance(lr, np.ndarray) and lr.ndim == 0:  # e.g. np.where(t < 10, 0.1, 0.01)
+        lr = lr[()]
+    if not is_number(lr):
+        raise TypeError(
+            f"schedule({it}) returned {lr!r}; a learning rate must be a real number "
+            "(finite and >= 0): does the schedule return a value on every path?"
+        )
     lr = float(lr)
     if not (math.isfinite(lr) and lr >= 0.0):
         raise ValueError(f"schedule({it}) returned {lr}; a learning rate must be finite and >= 0")
@@ -248,11 +293,15 @@ def smooth_curve(y: Any, window: int = 11) -> np.ndarray:
     middle). Near the ends, where the window sticks out, it averages the points that exist with
     their weights renormalised, so nothing is padded or cut: the output has the length of the
     input. ``window=1`` returns a copy. Non-finite values spread over their window.
+
+    Errors: ``ValueError`` if ``y`` is not 1-D or ``window`` is not a positive odd integer
+    (``TypeError`` if it is not an integer at all).
     """
     y = np.asarray(y, dtype=np.float64)
     if y.ndim != 1:
         raise ValueError(f"smooth_curve needs a 1-D series, got shape {y.shape}")
-    if isinstance(window, bool) or not isinstance(window, int) or window < 1 or window % 2 == 0:
+    window = integer("window", window, 1)
+    if window % 2 == 0:
         raise ValueError(f"window must be a positive odd integer, got {window!r}")
     if len(y) == 0 or window == 1:
         return y.copy()

@@ -137,8 +137,16 @@ def test_bad_arguments(digits):
         train.train(net, SGD(), digits)
     with pytest.raises(ValueError, match="exactly one of iterations and epochs"):
         train.train(net, SGD(), digits, iterations=5, epochs=1)
-    with pytest.raises(ValueError, match="must be positive integers, got 0"):
+    with pytest.raises(ValueError, match="iterations must be a positive integer, got 0"):
         train.train(net, SGD(), digits, iterations=0)
+    with pytest.raises(TypeError, match="iterations must be a positive integer, got 10.0"):
+        train.train(net, SGD(), digits, iterations=10.0)
+    with pytest.raises(TypeError, match="epochs must be a positive integer, got 0.5"):
+        train.train(net, SGD(), digits, epochs=0.5)  # said "got 4.5" (epochs x batches)
+    with pytest.raises(ValueError, match="eval_every must be a positive integer, got 0"):
+        train.train(net, SGD(), digits, iterations=5, eval_every=0)
+    with pytest.raises(TypeError, match="data must have x_train and t_train"):
+        train.train(net, SGD(), object(), iterations=5)
     with pytest.raises(ValueError, match="batch_size must be a positive integer"):
         train.train(net, SGD(), digits, iterations=5, batch_size=0)
     with pytest.raises(ValueError, match=r"schedule\(0\) returned -0.1"):
@@ -146,6 +154,114 @@ def test_bad_arguments(digits):
     wide = nn.MultiLayerNet(65, [10], 10)
     with pytest.raises(ValueError, match="x has 64 features per example, the network expects 65"):
         train.train(wide, SGD(), digits, iterations=5)
+
+
+def test_divergence_caused_by_the_last_update_is_reported(digits):
+    # the review's reproducer: lr = 1e300 at the final step left diverged=False, no warning,
+    # while the loss at the final weights was NaN (the weights themselves stay finite here)
+    net = nn.MultiLayerNet(64, [10], 10)
+    with pytest.warns(train.DivergenceWarning) as caught:
+        h = train.train(
+            net, SGD(lr=0.1), digits, iterations=5, batch_size=32,
+            schedule=lambda t: 1e300 if t == 4 else 0.1,
+        )  # fmt: skip
+    assert h.diverged and h.iterations == len(h.loss) == 5  # all five updates were made
+    assert h.message == (
+        "training diverged: the loss is nan at step 5 (learning rate 1e+300); "
+        "stopped after 5 updates"
+    )
+    assert [str(w.message) for w in caught] == [h.message]
+    assert caught[0].filename == __file__  # attributed to the caller, like the other warning
+    assert h.eval_iterations == [0, 5]  # the last evaluation still happened
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert math.isnan(net.loss(digits.x_train[:32], digits.t_train[:32]))
+
+
+def test_the_final_check_changes_nothing_in_the_net(digits):
+    # batch norm's running statistics and dropout's generator are untouched by the final check
+    net = nn.MultiLayerNet(64, [20], 10, use_batchnorm=True, use_dropout=True, seed=3)
+    seen = {}
+
+    def snapshot(iteration, net):
+        norms = [layer for layer in net.layers if isinstance(layer, nn.BatchNorm)]
+        drops = [layer for layer in net.layers if isinstance(layer, nn.Dropout)]
+        seen["stats"] = [(b.running_mean.copy(), b.running_var.copy()) for b in norms]
+        seen["rng"] = [d.rng.bit_generator.state for d in drops]
+        seen["params"] = {k: v.copy() for k, v in net.params.items()}
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", train.DivergenceWarning)
+        h = train.train(net, Adam(lr=1e-3), digits, iterations=4, callback=snapshot)
+    assert not h.diverged and h.message == ""
+    norms = [layer for layer in net.layers if isinstance(layer, nn.BatchNorm)]
+    for b, (mean, var) in zip(norms, seen["stats"], strict=True):
+        np.testing.assert_array_equal(b.running_mean, mean)
+        np.testing.assert_array_equal(b.running_var, var)
+    drops = [layer for layer in net.layers if isinstance(layer, nn.Dropout)]
+    assert [d.rng.bit_generator.state for d in drops] == seen["rng"]
+    assert all(np.array_equal(net.params[k], v) for k, v in seen["params"].items())
+
+
+def test_final_check_of_a_net_without_loss_looks_at_the_weights(digits):
+    class OnlyLossAndGradient:  # train() accepts a net with loss_and_gradient and no loss
+        def __init__(self):
+            self.net = nn.MultiLayerNet(64, [10], 10)
+            self.params = self.net.params
+            self.loss_and_gradient = self.net.loss_and_gradient
+            self.accuracy = self.net.accuracy
+
+    class Breaks:  # an optimizer whose last update (lr = 2) writes an infinite weight
+        lr = 0.1
+
+        def update(self, params, grads):
+            for key in params:
+                params[key] -= self.lr * grads[key]
+            if self.lr > 1:
+                params["W1"][0, 0] = np.inf
+
+    def run(last_lr):
+        schedule = lambda t: last_lr if t == 2 else 0.1  # noqa: E731
+        return train.train(OnlyLossAndGradient(), Breaks(), digits, iterations=3, schedule=schedule)
+
+    with pytest.warns(train.DivergenceWarning, match="the loss is nan at step 3 .*after 3 upd"):
+        h = run(2.0)
+    assert h.diverged and h.iterations == 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", train.DivergenceWarning)
+        assert not run(0.1).diverged
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "pattern"),
+    [
+        (None, TypeError, r"schedule\(3\) returned None; a learning rate must be a real number"),
+        ("0.1", TypeError, r"schedule\(3\) returned '0.1'"),
+        (True, TypeError, r"schedule\(3\) returned True"),
+        (np.array([0.1]), TypeError, r"schedule\(3\) returned array"),
+        (float("inf"), ValueError, r"schedule\(3\) returned inf; .* finite and >= 0"),
+    ],
+)
+def test_a_schedule_that_returns_no_learning_rate(digits, value, error, pattern):
+    # a schedule returning None was a bare float() TypeError naming neither schedule nor step
+    def schedule(t):
+        return 0.1 if t < 3 else value
+
+    with pytest.raises(error, match=pattern):
+        train.train(nn.MultiLayerNet(64, [5], 10), SGD(), digits, iterations=5, schedule=schedule)
+
+
+def test_a_schedule_may_return_numpy_scalars_and_0d_arrays(digits):
+    def run(schedule):
+        net = nn.MultiLayerNet(64, [5], 10)
+        return train.train(net, SGD(), digits, iterations=4, schedule=schedule), net
+
+    plain, a = run(lambda t: 0.1 if t < 2 else 0.01)
+    zero_d, b = run(lambda t: np.where(t < 2, 0.1, 0.01))  # a 0-d array
+    scalar, c = run(lambda t: np.float64(0.1) if t < 2 else np.float32(0.01))
+    assert plain.lr == zero_d.lr == [0.1, 0.1, 0.01, 0.01]
+    assert all(type(lr) is float for lr in zero_d.lr + scalar.lr)
+    assert plain.loss == zero_d.loss
+    assert all(np.array_equal(a.params[k], b.params[k]) for k in a.params)
 
 
 def test_progress_bar_only_when_asked(digits, capsys):
@@ -175,8 +291,10 @@ def test_blas_threads_limited_while_training_and_restored(digits):
         net, SGD(), digits, iterations=2, callback=lambda i, n: during.append(blas_threads())
     )
     assert during == [[1] * len(before)] * 2 and blas_threads() == before
-    with pytest.raises(ValueError, match="blas_threads must be a positive integer or None"):
+    with pytest.raises(ValueError, match="blas_threads must be a positive integer, got 0"):
         train.train(net, SGD(), digits, iterations=2, blas_threads=0)
+    with pytest.raises(TypeError, match="blas_threads must be a positive integer, got True"):
+        train.train(net, SGD(), digits, iterations=2, blas_threads=True)
 
 
 # --- smooth_curve -----------------------------------------------------------------------------
@@ -206,7 +324,9 @@ def test_smooth_curve_reduces_noise():
 
 
 def test_smooth_curve_bad_input():
-    with pytest.raises(ValueError, match="positive odd integer"):
+    with pytest.raises(ValueError, match="window must be a positive odd integer, got 4"):
         train.smooth_curve(np.ones(10), window=4)
+    with pytest.raises(TypeError, match="window must be a positive integer, got 3.0"):
+        train.smooth_curve(np.ones(10), window=3.0)
     with pytest.raises(ValueError, match="1-D series"):
         train.smooth_curve(np.ones((3, 3)))
