@@ -20,10 +20,11 @@ The functions: ``ill_conditioned`` (x²/20 + y²), ``rotated`` (the same valley 
 import math
 import warnings
 from collections.abc import Sequence
-from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
+
+from ._checks import FINITE, NON_NEGATIVE, integer, real
 
 __all__ = [
     "Landscape",
@@ -83,10 +84,8 @@ class Landscape:
         ylim: Limits = None,
         local_minima: Sequence[Sequence[float]] = (),
     ) -> None:
-        if isinstance(dim, bool) or not isinstance(dim, Integral) or dim < 1:
-            raise ValueError(f"dim must be a positive integer, got {dim!r}")
         self.name = name
-        self.dim = int(dim)
+        self.dim = integer("dim", dim, 1)
         self.start = _frozen("start", start, self.dim)
         self.minimum = None if minimum is None else _frozen("minimum", minimum, self.dim)
         self.local_minima = tuple(_frozen("local minimum", m, self.dim) for m in local_minima)
@@ -208,13 +207,10 @@ class Rosenbrock(Landscape):
     """
 
     def __init__(self, dim: int = 2, a: float = 1.0, b: float = 100.0) -> None:
-        if isinstance(dim, bool) or not isinstance(dim, Integral) or dim < 2:
-            raise ValueError(f"dim must be an integer >= 2, got {dim!r}")
-        if not isinstance(a, Real) or not math.isfinite(a):
-            raise ValueError(f"a must be a finite number, got {a!r}")
-        if not isinstance(b, Real) or not math.isfinite(b) or b < 0:
-            raise ValueError(f"b must be a non-negative finite number, got {b!r}")
-        self.a, self.b = float(a), float(b)
+        dim = integer("dim", dim, 2, owner="Rosenbrock")
+        self.a = real("a", a, FINITE, owner="Rosenbrock")
+        self.b = real("b", b, NON_NEGATIVE, owner="Rosenbrock")
+        a = self.a
         if dim == 2:
             minimum = [a, a * a]
         elif a in (0.0, 1.0):
@@ -304,8 +300,7 @@ def rotated(angle: float = math.pi / 4) -> Quadratic:
     per-coordinate step sizes (AdaGrad, RMSProp, Adam) do not, because the valley no longer
     lies along an axis. Plot ranges (-8, 8) for both axes (the start is 7.28 from the origin).
     """
-    if not isinstance(angle, Real) or not math.isfinite(angle):
-        raise ValueError(f"angle must be a finite number (radians), got {angle!r}")
+    angle = real("angle (radians)", angle, FINITE)
     c, s = math.cos(angle), math.sin(angle)
     R = np.array([[c, -s], [s, c]])
     return Quadratic(
@@ -380,10 +375,8 @@ class NoisyGradient(Landscape):
     def __init__(self, function: Landscape, sigma: float, seed: int = 0) -> None:
         if not isinstance(function, Landscape):
             raise TypeError(f"function must be a Landscape, got {type(function).__name__}")
-        if not isinstance(sigma, Real) or not math.isfinite(sigma) or sigma < 0:
-            raise ValueError(f"sigma must be a non-negative finite number, got {sigma!r}")
         self.function = function
-        self.sigma = float(sigma)
+        self.sigma = real("sigma", sigma, NON_NEGATIVE)
         self.rng = np.random.default_rng(seed)
         super().__init__(
             f"{function.name} + gradient noise (sigma={sigma:g})",
@@ -446,7 +439,12 @@ def plateau() -> Plateau:
 
 
 def trajectory(
-    optimizer: Any, function: Landscape, start: Sequence[float] | None, steps: int
+    optimizer: Any,
+    function: Landscape,
+    start: Sequence[float] | None,
+    steps: int,
+    *,
+    resume: bool = False,
 ) -> np.ndarray:
     """Run ``optimizer`` on ``function`` from ``start`` and return the path, shape (steps + 1, dim).
 
@@ -455,11 +453,34 @@ def trajectory(
     function (0-d float64 arrays), ``{"x": x}`` for 1-D, ``{"w": w}`` otherwise; the gradients
     have the same keys. If a point becomes non-finite (the optimizer diverged), the run stops
     with a RuntimeWarning naming the step, and the path up to the last finite point is returned.
+
+    The optimizer must be fresh (no update made yet), because its state (velocity, moments and
+    step count) would carry over into this run: make one per path, e.g.
+    ``for start in starts: trajectory(SGD(lr=0.1), f, start, n)``. ``resume=True`` lets an
+    optimizer that has already taken steps go on from its state (e.g. to continue a run in
+    parts: pass the last point of the previous path as ``start``).
+
+    Errors: ``TypeError`` if ``optimizer`` has no ``update(params, grads)`` method, ``function``
+    no ``gradient(p)`` method and ``dim``, or ``steps`` is not an integer; ``ValueError`` if
+    ``steps`` is negative, ``start`` has the wrong number of coordinates or is not finite, or
+    the optimizer has already taken steps (its ``t`` > 0) and ``resume`` is not True.
     """
     if not callable(getattr(optimizer, "update", None)):
         raise TypeError(f"optimizer must have an update(params, grads) method, got {optimizer!r}")
-    if isinstance(steps, bool) or not isinstance(steps, Integral) or steps < 0:
-        raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
+    if not (callable(getattr(function, "gradient", None)) and hasattr(function, "dim")):
+        raise TypeError(
+            "function must be a Landscape (with dim, start and gradient(p)), such as "
+            f"landscapes.ill_conditioned(), got {function!r}"
+        )
+    steps = integer("steps", steps, 0)
+    taken = getattr(optimizer, "t", 0)
+    if taken and not resume:
+        raise ValueError(
+            f"trajectory needs a fresh optimizer, but this {type(optimizer).__name__} has "
+            f"already taken {taken} steps, and its state (velocity, moments, step count) would "
+            "carry over into this path; pass a new optimizer for every path (or resume=True "
+            "to go on from its state on purpose)"
+        )
     point = np.array(function.start if start is None else start, dtype=np.float64)
     if point.shape != (function.dim,):
         raise ValueError(
@@ -508,8 +529,7 @@ def settle_step(values: Sequence[float], threshold: float, window: int) -> int |
     first run of ``window`` consecutive values below ``threshold``, or None if there is none
     (a path cut short by divergence has none after its end; NaN is never below).
     """
-    if isinstance(window, bool) or not isinstance(window, Integral) or window < 1:
-        raise ValueError(f"window must be a positive integer, got {window!r}")
+    window = integer("window", window, 1)
     below = np.asarray(values, dtype=np.float64)[1:] < threshold
     run = 0
     for k, ok in enumerate(below, start=1):

@@ -5,6 +5,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from optimizers import landscapes
 from optimizers.landscapes import (
@@ -353,11 +355,18 @@ def test_trajectory_errors():
         trajectory(SGD(0.1), f, [1.0, 2.0, 3.0], 5)
     with pytest.raises(ValueError, match="start must be finite"):
         trajectory(SGD(0.1), f, [1.0, np.inf], 5)
-    with pytest.raises(ValueError, match="steps"):
+    with pytest.raises(ValueError, match="steps must be a non-negative integer, got -1"):
         trajectory(SGD(0.1), f, None, -1)
+    with pytest.raises(TypeError, match="steps must be a non-negative integer, got 2.5"):
+        trajectory(SGD(0.1), f, None, 2.5)
+    with pytest.raises(TypeError, match="steps must be a non-negative integer, got True"):
+        trajectory(SGD(0.1), f, None, True)
     with pytest.raises(TypeError, match="update"):
         trajectory(object(), f, None, 5)
+    with pytest.raises(TypeError, match=r"function must be a Landscape \(with dim"):
+        trajectory(SGD(0.1), lambda p: p @ p, [1.0, 2.0], 5)
     assert trajectory(SGD(0.1), f, None, 0).shape == (1, 2)
+    assert trajectory(SGD(0.1), f, None, np.int64(3)).shape == (4, 2)
 
 
 # ----------------------------------------------------------------------------- errors
@@ -375,14 +384,31 @@ def test_bad_inputs_name_the_problem():
         quadratic([[1.0, 2.0], [0.0, 1.0]])
     with pytest.raises(ValueError, match=r"b must have shape \(2,\)"):
         quadratic(np.eye(2), b=[1.0, 2.0, 3.0])
-    with pytest.raises(ValueError, match="dim"):
+    with pytest.raises(ValueError, match="Rosenbrock: dim must be an integer >= 2, got 1"):
         rosenbrock(1)
+    with pytest.raises(TypeError, match="Rosenbrock: dim must be an integer >= 2, got 2.0"):
+        rosenbrock(2.0)
+    # Rosenbrock(a=True) was accepted as a = 1.0
+    with pytest.raises(TypeError, match="Rosenbrock: a must be a real number.*got True"):
+        landscapes.Rosenbrock(a=True)
+    with pytest.raises(ValueError, match="Rosenbrock: a must be a finite number, got nan"):
+        rosenbrock(2, a=float("nan"))
+    with pytest.raises(TypeError, match="Rosenbrock: b must be a real number"):
+        rosenbrock(2, b="100")
     with pytest.raises(ValueError, match="b must be"):
         rosenbrock(2, b=-1.0)
-    with pytest.raises(ValueError, match="sigma"):
+    with pytest.raises(ValueError, match="sigma must be a non-negative finite number, got -0.1"):
         with_gradient_noise(f, -0.1)
-    with pytest.raises(ValueError, match="angle"):
+    with pytest.raises(TypeError, match="sigma must be a real number"):
+        with_gradient_noise(f, None)
+    with pytest.raises(ValueError, match=r"angle \(radians\) must be a finite number, got nan"):
         rotated(float("nan"))
+    with pytest.raises(TypeError, match=r"angle \(radians\) must be a real number.*'45'"):
+        rotated("45")
+    with pytest.raises(TypeError, match="dim must be a positive integer, got 2.0"):
+        landscapes.Landscape("f", 2.0, start=[0.0, 0.0])
+    with pytest.raises(TypeError, match="window must be a positive integer, got 1.5"):
+        landscapes.settle_step([1.0, 0.0], 0.5, 1.5)
     with pytest.raises(ValueError, match="start must have 2"):
         quadratic(np.eye(2), start=[1.0])
 
@@ -425,6 +451,45 @@ def test_trajectory_with_the_library_rules():
         w = w - 0.3 * math.sqrt(1 - 0.999**t) / (1 - 0.9**t) * m / (np.sqrt(s) + 1e-7)
         expected.append(w)
     np.testing.assert_allclose(path, expected, rtol=1e-12, atol=1e-14)
+
+
+def test_trajectory_refuses_an_optimizer_that_has_taken_steps():
+    # the review's reproducer: the same optimizer twice from the same start gave paths 1.27 apart
+    _, Momentum, _, Adam = library_rules()
+    f = ill_conditioned()
+    for make in (lambda: Momentum(lr=0.1, momentum=0.9), lambda: Adam(lr=0.3)):
+        optimizer = make()
+        first = trajectory(optimizer, f, None, 30)
+        with pytest.raises(ValueError, match=r"fresh optimizer.*already taken 30 steps"):
+            trajectory(optimizer, f, None, 30)
+        assert optimizer.t == 30  # the refused call changed nothing
+        # a fresh optimizer per path: the same path, bit for bit
+        np.testing.assert_array_equal(trajectory(make(), f, None, 30), first)
+        # resume=True goes on from the state on purpose: 30 + 20 steps = one run of 50
+        rest = trajectory(optimizer, f, first[-1], 20, resume=True)
+        np.testing.assert_array_equal(np.vstack([first, rest[1:]]), trajectory(make(), f, None, 50))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    rule=st.sampled_from(["SGD", "Momentum", "AdaGrad", "Adam"]),
+    first=st.integers(0, 15),
+    second=st.integers(0, 15),
+)
+def test_trajectory_is_the_same_for_every_fresh_optimizer(rule, first, second):
+    import optimizers
+
+    make = lambda: getattr(optimizers, rule)(lr=0.05)  # noqa: E731
+    f = rotated(0.4)
+    optimizer = make()
+    path = trajectory(optimizer, f, None, first)
+    np.testing.assert_array_equal(trajectory(make(), f, None, first), path)
+    if first > 0:
+        with pytest.raises(ValueError, match=f"already taken {first} steps"):
+            trajectory(optimizer, f, None, second)
+    rest = trajectory(optimizer, f, path[-1], second, resume=True)
+    whole = trajectory(make(), f, None, first + second)
+    np.testing.assert_array_equal(np.vstack([path, rest[1:]]), whole)
 
 
 def test_the_books_four_panel_comparison_runs():
