@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import copy
 import itertools
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ._checks import integer, items, one_of
 from .nn import softmax
 from .train import History, train
 
@@ -57,6 +59,10 @@ class SnapshotEnsemble:
     - ``ensemble_accuracies[k - 1]``: accuracy of the average of the *last* ``k`` snapshots
       (as in Huang et al.); the last entry is the whole ensemble, also ``ensemble_accuracy``.
     - ``history``: the training :class:`~optimizers.train.History` (loss and lr per step).
+
+    If training diverged before the first snapshot, the lists are empty,
+    ``ensemble_accuracy`` is NaN and ``predict`` raises a ``ValueError`` quoting
+    ``history.message``.
     """
 
     snapshots: list[Any]
@@ -68,11 +74,20 @@ class SnapshotEnsemble:
 
     @property
     def ensemble_accuracy(self) -> float:
-        """Accuracy of the average of all snapshots."""
-        return self.ensemble_accuracies[-1]
+        """Accuracy of the average of all snapshots; NaN if there is none (training diverged
+        before the first snapshot: ``history.message`` says where)."""
+        return self.ensemble_accuracies[-1] if self.ensemble_accuracies else math.nan
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        """Mean class probabilities of all snapshots (see :func:`ensemble_predict`)."""
+        """Mean class probabilities of all snapshots (see :func:`ensemble_predict`).
+
+        Errors: ``ValueError`` if there are no snapshots (training diverged before the first).
+        """
+        if not self.snapshots:
+            raise ValueError(
+                "the snapshot ensemble has no snapshots to predict with: "
+                f"{self.history.message or 'training stopped before the first snapshot'}"
+            )
         return ensemble_predict(self.snapshots, x)
 
 
@@ -105,10 +120,15 @@ def snapshot_ensemble(
     accuracy lists are empty and ``history.message`` says why). ``callback(iteration, net)``
     is passed on to :func:`train` (called after every update, once the snapshot is taken), to
     watch the training without running it again.
+
+    Errors: ``TypeError`` if neither ``snapshot_at`` nor ``cycles`` and ``cycle_length`` are
+    given, ``snapshot_at`` is not a list (a string such as ``"59"``), or an update count is not
+    an integer (``2.7``); ``ValueError`` if both ways are given, a count is below 1,
+    ``snapshot_at`` is empty or not strictly increasing, ``split`` is not ``'train'``, ``'val'``
+    or ``'test'``, or that set is empty. The arguments of :func:`train` are checked there.
     """
     at = _snapshot_steps(cycles, cycle_length, snapshot_at)
-    if split not in ("train", "val", "test"):
-        raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
+    one_of("split", split, ("train", "val", "test"))
     x, t = getattr(data, f"x_{split}"), getattr(data, f"t_{split}")
     if len(x) == 0:
         raise ValueError(f"the {split} set is empty; choose another split")
@@ -137,14 +157,17 @@ def snapshot_ensemble(
 
 
 def _snapshot_steps(cycles, cycle_length, snapshot_at) -> list[int]:
+    """The update counts after which to take a snapshot, checked."""
     if snapshot_at is not None:
         if cycles is not None or cycle_length is not None:
             raise ValueError("give either snapshot_at or cycles and cycle_length, not both")
-        at = [int(s) for s in snapshot_at]
-        if not at or any(s < 1 for s in at) or any(b <= a for a, b in itertools.pairwise(at)):
+        given = items("snapshot_at", snapshot_at, "a list of update counts")
+        at = [integer(f"snapshot_at[{i}]", s, 1) for i, s in enumerate(given)]
+        if not at or any(b <= a for a, b in itertools.pairwise(at)):
             raise ValueError(f"snapshot_at must be increasing positive integers, got {at}")
         return at
-    for name, value in (("cycles", cycles), ("cycle_length", cycle_length)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if cycles is None and cycle_length is None:
+        raise TypeError("snapshot_ensemble needs snapshot_at, or cycles and cycle_length")
+    cycles = integer("cycles", cycles, 1)
+    cycle_length = integer("cycle_length", cycle_length, 1)
     return [cycle_length * (k + 1) for k in range(cycles)]

@@ -24,6 +24,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from ._checks import NON_NEGATIVE, POSITIVE, UNIT, integer, is_number, items, real
+
 __all__ = [
     "Affine",
     "BatchNorm",
@@ -64,8 +66,11 @@ def init_std(init: float | str, n_in: int) -> float:
     - ``'he'`` / ``'msra'`` (alias ``'relu'``): ``sqrt(2 / n_in)``, He, Zhang, Ren & Sun (2015),
       "Delving deep into rectifiers".
 
-    Raises ``ValueError`` for an unknown name (listing the valid ones) or a non-positive std.
+    Errors: ``ValueError`` for an unknown name (listing the valid ones), a std that is not
+    positive and finite, or ``n_in < 1``; ``TypeError`` if ``init`` is neither a number nor a
+    string (``None``, ``True``) or ``n_in`` is not an integer.
     """
+    n_in = integer("n_in", n_in, 1)
     if isinstance(init, str):
         key = init.lower()
         if key not in _INITS:
@@ -74,11 +79,12 @@ def init_std(init: float | str, n_in: int) -> float:
                 f"{', '.join(sorted(_INITS))}"
             )
         return _INITS[key](n_in)
-    if isinstance(init, bool) or not isinstance(init, int | float | np.floating | np.integer):
-        raise ValueError(f"weight init must be a positive float std or a name, got {init!r}")
-    if not np.isfinite(init) or init <= 0:
-        raise ValueError(f"weight init std must be positive and finite, got {init!r}")
-    return float(init)
+    if not is_number(init):
+        raise TypeError(
+            f"weight init must be a positive float std or one of the names "
+            f"{', '.join(sorted(_INITS))}, got {init!r}"
+        )
+    return real("weight init std", init, POSITIVE)
 
 
 def init_weights(
@@ -91,8 +97,11 @@ def init_weights(
     """Weights of shape ``(n_in, n_out)`` drawn from ``N(0, std**2)``, ``std = init_std(...)``.
 
     ``rng`` is a ``numpy.random.Generator`` or a seed (``None``: seed 0, so results repeat).
+    Errors: as :func:`init_std`, and ``TypeError``/``ValueError`` for an ``n_out`` that is not
+    a non-negative integer.
     """
     std = init_std(init, n_in)
+    n_out = integer("n_out", n_out, 0)
     rng = np.random.default_rng(0 if rng is None else rng)
     return (std * rng.standard_normal((n_in, n_out))).astype(dtype, copy=False)
 
@@ -160,9 +169,13 @@ class SoftmaxWithLoss:
 
     ``t`` holds integer labels (batch,) or one-hot rows (batch, classes). The gradient of the
     mean loss with respect to the scores is ``(softmax(x) - onehot(t)) / batch``.
+
+    Errors: ``forward`` raises ``ValueError`` for labels outside ``0..classes-1`` (NumPy would
+    read -1 as the last class), non-integer labels, or one-hot rows of another shape than ``x``.
     """
 
     def forward(self, x: np.ndarray, t: np.ndarray) -> float:
+        _check_labels(t, x.shape)
         z = x - x.max(axis=1, keepdims=True)
         log_y = z - np.log(np.exp(z).sum(axis=1, keepdims=True))  # log softmax
         self.y, self.t = np.exp(log_y), t
@@ -185,12 +198,11 @@ class Dropout:
 
     ``seed`` seeds the layer's own generator. Set ``frozen = True`` to reuse the last mask on
     every forward pass (for numerical gradient checks, which need the same function each call).
+    Errors: ``TypeError`` if ``ratio`` is not a number, ``ValueError`` if it is not in [0, 1).
     """
 
     def __init__(self, ratio: float = 0.5, seed: int | None = None):
-        if not 0.0 <= ratio < 1.0:
-            raise ValueError(f"dropout ratio must be in [0, 1), got {ratio!r}")
-        self.ratio = float(ratio)
+        self.ratio = real("ratio", ratio, UNIT, owner="Dropout")
         self.rng = np.random.default_rng(seed)
         self.frozen = False
         self.mask = None
@@ -214,16 +226,17 @@ class BatchNorm:
     Training: normalise with the batch mean and variance, ``out = gamma * xn + beta``, and update
     ``running = momentum * running + (1 - momentum) * batch_stat`` (the variance unbiased, as in
     the paper). Inference: the same formula with the running mean and variance.
+    Errors: ``momentum`` must be in [0, 1) and ``eps`` positive (``ValueError``; ``TypeError``
+    if either is not a number).
     """
 
     def __init__(
         self, gamma: np.ndarray, beta: np.ndarray, momentum: float = 0.9, eps: float = 1e-5
     ):
-        if not (0.0 <= momentum < 1.0 and eps > 0.0):
-            raise ValueError(f"need 0 <= momentum < 1 and eps > 0, got {momentum!r}, {eps!r}")
+        self.momentum = real("momentum", momentum, UNIT, owner="BatchNorm")
+        self.eps = real("eps", eps, POSITIVE, owner="BatchNorm")
         self.params = {"gamma": gamma, "beta": beta}
         self.grads: dict[str, np.ndarray] = {}
-        self.momentum, self.eps = float(momentum), float(eps)
         self.running_mean = np.zeros_like(gamma)
         self.running_var = np.ones_like(gamma)
 
@@ -267,6 +280,12 @@ class MultiLayerNet:
     loss. Batch norm has ``momentum=0.9``; dropout is inverted dropout with ``dropout_ratio``.
     ``seed`` fixes the initial weights and the dropout masks; ``dtype`` is float64 or float32.
     Labels ``t`` are integers (batch,) or one-hot rows (batch, output_size).
+
+    Errors: ``TypeError`` if ``hidden_size_list`` is not a list (``None``, ``100``), a size is
+    not an integer, or ``weight_decay_lambda`` or ``dropout_ratio`` is not a number (``None``,
+    ``'0.1'``); ``ValueError`` if a size is below 1, ``weight_decay_lambda`` is negative or not
+    finite, ``dropout_ratio`` is not in [0, 1) (checked even without ``use_dropout``), or the
+    activation, weight init or dtype is unknown.
     """
 
     def __init__(
@@ -286,9 +305,8 @@ class MultiLayerNet:
         sizes = _check_config(input_size, hidden_size_list, output_size, activation, dtype)
         self.input_size, self.output_size, self.dtype = sizes[0], sizes[-1], np.dtype(dtype)
         self.hidden_size_list = sizes[1:-1]
-        if not (np.isfinite(weight_decay_lambda) and weight_decay_lambda >= 0):
-            raise ValueError(f"weight_decay_lambda must be >= 0, got {weight_decay_lambda!r}")
-        self.weight_decay_lambda = float(weight_decay_lambda)
+        self.weight_decay_lambda = real("weight_decay_lambda", weight_decay_lambda, NON_NEGATIVE)
+        dropout_ratio = real("dropout_ratio", dropout_ratio, UNIT)
         self.use_batchnorm, self.use_dropout = bool(use_batchnorm), bool(use_dropout)
         rng = np.random.default_rng(seed)
         self.params: dict[str, np.ndarray] = {}
@@ -425,32 +443,39 @@ def _check_xt(x, t, net: MultiLayerNet) -> tuple[np.ndarray, np.ndarray]:
     if len(x) == 0:
         raise ValueError("x and t are empty: the loss and accuracy need at least one example")
     k = net.output_size
+    _check_labels(t, (len(x), k))
+    return x, (t if t.ndim == 1 else t.astype(net.dtype, copy=False))
+
+
+def _check_labels(t: np.ndarray, shape: tuple[int, int]) -> None:
+    """ValueError unless ``t`` holds integer labels in ``0..classes-1`` (one per row of scores
+    of ``shape`` = (batch, classes)) or one-hot rows of that shape."""
+    k = shape[1]
     if t.ndim == 1:
         if not np.issubdtype(t.dtype, np.integer):
             raise ValueError(f"labels must be integers (or one-hot rows), got dtype {t.dtype}")
-        if t.min() < 0 or t.max() >= k:
+        if len(t) and (t.min() < 0 or t.max() >= k):
             raise ValueError(
                 f"labels must be in 0..{k - 1}, got values from {t.min()} to {t.max()}"
             )
-        return x, t
-    if t.ndim != 2 or t.shape[1] != k:
-        raise ValueError(f"one-hot labels must have shape ({len(x)}, {k}), got {t.shape}")
-    return x, t.astype(net.dtype, copy=False)
+    elif t.shape != tuple(shape):
+        raise ValueError(f"one-hot labels must have shape {tuple(shape)}, got {t.shape}")
 
 
 def _check_config(input_size, hidden_size_list, output_size, activation, dtype) -> list[int]:
     """Validate MultiLayerNet's sizes, activation name and dtype; return all layer sizes."""
-    if isinstance(hidden_size_list, int | np.integer):
-        raise ValueError(f"hidden_size_list must be a list of sizes, got {hidden_size_list!r}")
-    sizes = [input_size, *hidden_size_list, output_size]
-    for n in sizes:
-        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-            raise ValueError(f"layer sizes must be positive integers, got {sizes}")
+    hidden = items("hidden_size_list", hidden_size_list, "a list of layer sizes")
+    named = [
+        ("input_size", input_size),
+        *((f"hidden_size_list[{i}]", n) for i, n in enumerate(hidden)),
+        ("output_size", output_size),
+    ]
+    sizes = [integer(name, n, 1) for name, n in named]
     if activation not in _ACTIVATIONS:
         raise ValueError(f"unknown activation {activation!r}; use one of {sorted(_ACTIVATIONS)}")
     if np.dtype(dtype) not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64, got {np.dtype(dtype)}")
-    return [int(n) for n in sizes]
+    return sizes
 
 
 def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
@@ -459,7 +484,20 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-5) -
 
     ``f`` takes no arguments and reads ``x`` itself (e.g. ``lambda: net.loss(x, t, train=True)``
     with ``x = net.params['W1']``). Error ``O(h**2)``; use float64.
+
+    Errors: ``TypeError`` if ``x`` is not a floating-point NumPy array: an integer array cannot
+    hold ``x + h``, and a converted copy would not be the array ``f`` reads, so convert it
+    yourself (``x = x.astype(np.float64)``) before building ``f``; ``TypeError``/``ValueError``
+    if ``h`` is not a positive finite number; ``ValueError`` if ``x`` is not contiguous.
     """
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"x must be the NumPy array that f reads, got {type(x).__name__}")
+    if x.dtype.kind != "f":
+        raise TypeError(
+            f"x must be a floating-point array (it is nudged by h = {h!r} in place), got dtype "
+            f"{x.dtype}; convert it with x.astype(np.float64) before f reads it"
+        )
+    h = real("h", h, POSITIVE)
     grad = np.zeros(x.shape, dtype=np.float64)
     flat, gflat = x.reshape(-1), grad.reshape(-1)  # views
     if not np.shares_memory(flat, x):

@@ -18,10 +18,11 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from numbers import Integral, Real
 from typing import Any, NamedTuple
 
 import numpy as np
+
+from ._checks import NON_NEGATIVE, POSITIVE, integer, one_of, real
 
 __all__ = ["Result", "lbfgs", "newton", "two_loop"]
 
@@ -55,12 +56,22 @@ class Result:
 
 
 def _check_function(function: Any, methods: Sequence[str]) -> None:
+    """TypeError unless ``function`` has the methods and an integer ``dim`` (like a Landscape)."""
     for method in methods:
         if not callable(getattr(function, method, None)):
             raise TypeError(f"function must have a {method}(x) method, got {function!r}")
+    dim = getattr(function, "dim", None)
+    if dim is None:
+        raise TypeError(
+            f"function must have a dim attribute (its number of variables), as the functions of "
+            f"optimizers.landscapes do, got {function!r}"
+        )
+    integer("function.dim", dim, 1)
 
 
 def _start(function: Any, start: Any) -> np.ndarray:
+    if start is None and getattr(function, "start", None) is None:
+        raise TypeError(f"pass start, or give the function a start attribute; got {function!r}")
     x = np.array(function.start if start is None else start, dtype=np.float64)
     dim = function.dim
     if x.shape != (dim,):
@@ -68,20 +79,6 @@ def _start(function: Any, start: Any) -> np.ndarray:
     if not np.all(np.isfinite(x)):
         raise ValueError(f"start must be finite, got {x.tolist()}")
     return x
-
-
-def _count(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _number(name: str, value: Any, positive: bool) -> float:
-    bad = not isinstance(value, Real) or not math.isfinite(value)
-    if bad or value < 0 or (positive and value == 0):
-        kind = "positive" if positive else "non-negative"
-        raise ValueError(f"{name} must be a {kind} finite number, got {value!r}")
-    return float(value)
 
 
 def _result(path: list, values: list, evaluations: int, converged: bool, message: str) -> Result:
@@ -120,13 +117,19 @@ def newton(
 
     Stops when ``max|g| <= tol`` (converged), after ``max_iter`` steps, or when the matrix is
     singular or a step is not finite. ``start`` defaults to ``function.start``.
+
+    Errors: ``TypeError`` if ``function`` lacks ``value``, ``gradient``, ``hessian`` or an
+    integer ``dim`` (or ``start`` is None and it has no ``start``), or an argument has the wrong
+    type (``lr=True``, ``max_iter=2.5``); ``ValueError`` if ``start`` has the wrong number of
+    coordinates or is not finite, ``lr`` is not positive and finite, ``damping`` or ``tol`` is
+    negative or not finite, or ``max_iter`` is negative.
     """
     _check_function(function, ["value", "gradient", "hessian"])
     x = _start(function, start)
-    max_iter = _count("max_iter", max_iter, 0)
-    lr = _number("lr", lr, positive=True)
-    damping = _number("damping", damping, positive=False)
-    tol = _number("tol", tol, positive=False)
+    max_iter = integer("max_iter", max_iter, 0)
+    lr = real("lr", lr, POSITIVE)
+    damping = real("damping", damping, NON_NEGATIVE)
+    tol = real("tol", tol, NON_NEGATIVE)
 
     path, values = [x], []
     while True:
@@ -292,12 +295,18 @@ def lbfgs(
     there too), after ``max_iter`` iterations, when the line search fails, or when f or the
     gradient overflow (a function unbounded below, such as the saddle x² - y²).
     ``start`` defaults to ``function.start``.
+
+    Errors: ``TypeError`` if ``function`` lacks ``value``, ``gradient`` or an integer ``dim``
+    (or ``start`` is None and it has no ``start``), or ``m``, ``max_iter`` or ``gtol`` has the
+    wrong type; ``ValueError`` if ``start`` has the wrong number of coordinates or is not
+    finite, ``m < 1``, ``max_iter < 0``, ``gtol`` is negative or not finite, or
+    ``line_search`` is not ``'wolfe'`` or ``'armijo'``.
     """
     _check_function(function, ["value", "gradient"])
     x = _start(function, start)
-    m = _count("m", m, 1)
-    max_iter = _count("max_iter", max_iter, 0)
-    gtol = _number("gtol", gtol, positive=False)
+    m = integer("m", m, 1)
+    max_iter = integer("max_iter", max_iter, 0)
+    gtol = real("gtol", gtol, NON_NEGATIVE)
     search = _line_search(line_search)
 
     evaluations = 0
@@ -335,9 +344,7 @@ def lbfgs(
 
 def _line_search(name: str) -> Callable:
     searches = {"wolfe": _strong_wolfe, "armijo": _armijo}
-    if name not in searches:
-        raise ValueError(f"line_search must be 'wolfe' or 'armijo', got {name!r}")
-    return searches[name]
+    return searches[one_of("line_search", name, searches)]
 
 
 def _no_step(g: np.ndarray) -> str:

@@ -6,8 +6,10 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from optimizers import SGD, Momentum, data, ensembles, nn, schedules
+from optimizers import SGD, Momentum, data, ensembles, nn, schedules, train
 
 
 @pytest.fixture(scope="module")
@@ -117,8 +119,59 @@ def test_snapshot_ensemble_bad_arguments(digits):
         ensembles.snapshot_ensemble(factory, SGD(), digits, constant, 2, 5, snapshot_at=[5, 10])
     with pytest.raises(ValueError, match="increasing positive integers"):
         ensembles.snapshot_ensemble(factory, SGD(), digits, constant, snapshot_at=[10, 5])
-    with pytest.raises(ValueError, match="split must be"):
+    with pytest.raises(ValueError, match="split must be one of 'train', 'val', 'test', got 'dev'"):
         ensembles.snapshot_ensemble(factory, SGD(), digits, constant, 1, 5, split="dev")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "pattern"),
+    [
+        # floats were truncated to [2, 5], a string read as the digits [5, 9]
+        ({"snapshot_at": [2.7, 5.9]}, TypeError, r"snapshot_at\[0\] must be a positive integer"),
+        ({"snapshot_at": "59"}, TypeError, "snapshot_at must be a list of update counts, got '59'"),
+        ({"snapshot_at": 10}, TypeError, "snapshot_at must be a list of update counts, got 10"),
+        ({"snapshot_at": [5, True]}, TypeError, r"snapshot_at\[1\] .*got True"),
+        ({"snapshot_at": [0]}, ValueError, r"snapshot_at\[0\] must be a positive integer, got 0"),
+        ({"snapshot_at": []}, ValueError, r"increasing positive integers, got \[\]"),
+        ({"snapshot_at": [5, 5]}, ValueError, r"increasing positive integers, got \[5, 5\]"),
+        ({}, TypeError, "needs snapshot_at, or cycles and cycle_length"),
+        ({"cycles": 2}, TypeError, "cycle_length must be a positive integer, got None"),
+        ({"cycles": 2, "cycle_length": 2.5}, TypeError, "cycle_length.*got 2.5"),
+        ({"cycles": 0, "cycle_length": 5}, ValueError, "cycles must be a positive integer, got 0"),
+    ],
+)
+def test_snapshot_steps_are_checked_before_training(digits, kwargs, error, pattern):
+    def factory():
+        raise AssertionError("no network may be built for bad arguments")
+
+    with pytest.raises(error, match=pattern):
+        ensembles.snapshot_ensemble(factory, SGD(), digits, lambda t: 0.1, **kwargs)
+
+
+def test_snapshot_steps_accept_numpy_integers(digits):
+    def run(**kwargs):
+        factory = lambda: nn.MultiLayerNet(64, [5], 10, seed=0)  # noqa: E731
+        return ensembles.snapshot_ensemble(factory, SGD(lr=0.1), digits, lambda t: 0.1, **kwargs)
+
+    a = run(cycles=np.int64(2), cycle_length=np.int64(3))
+    b = run(snapshot_at=np.array([3, 6]))
+    assert a.snapshot_iterations == b.snapshot_iterations == [3, 6]
+    assert type(a.snapshot_iterations[0]) is int
+    assert a.ensemble_accuracies == b.ensemble_accuracies
+
+
+def test_divergence_before_the_first_snapshot_gives_nan_not_index_error(digits):
+    factory = lambda: nn.MultiLayerNet(64, [10], 10, seed=0)  # noqa: E731
+    with pytest.warns(train.DivergenceWarning, match="at step 1 "):
+        result = ensembles.snapshot_ensemble(
+            factory, SGD(lr=0.1), digits, lambda t: 1e300, snapshot_at=[5], batch_size=32
+        )
+    assert result.history.diverged and result.history.iterations == 1
+    assert result.snapshots == result.accuracies == result.ensemble_accuracies == []
+    assert result.snapshot_iterations == []
+    assert math.isnan(result.ensemble_accuracy)  # was IndexError: list index out of range
+    with pytest.raises(ValueError, match="no snapshots to predict with: training diverged"):
+        result.predict(digits.x_test)
 
 
 def test_snapshot_ensemble_callback_watches_without_changing_the_run(digits):
@@ -141,3 +194,17 @@ def test_snapshot_ensemble_callback_watches_without_changing_the_run(digits):
     plain = run()
     assert watched.history.loss == plain.history.loss
     assert watched.accuracies == plain.accuracies
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.integers(1, 10_000), min_size=1, max_size=8, unique=True), st.data())
+def test_snapshot_steps_property(counts, draw):
+    at = sorted(counts)
+    assert ensembles._snapshot_steps(None, None, at) == at
+    assert ensembles._snapshot_steps(None, None, np.array(at)) == at
+    i = draw.draw(st.integers(0, len(at) - 1))
+    with pytest.raises(TypeError, match=rf"snapshot_at\[{i}\] must be a positive integer"):
+        ensembles._snapshot_steps(None, None, [*at[:i], at[i] + 0.5, *at[i + 1 :]])
+    if len(at) > 1:
+        with pytest.raises(ValueError, match="increasing positive integers"):
+            ensembles._snapshot_steps(None, None, at[::-1])

@@ -111,8 +111,10 @@ def test_dropout_statistics():
     assert out.mean() == pytest.approx(1.0, abs=0.02)  # inverted dropout keeps the mean
     np.testing.assert_array_equal(layer.forward(x, train=False), x)
     assert not np.array_equal(layer.forward(x), out)  # a new mask each call unless frozen
-    with pytest.raises(ValueError, match="dropout ratio must be in"):
+    with pytest.raises(ValueError, match=r"Dropout: ratio must be in \[0, 1\), got 1.0"):
         nn.Dropout(1.0)
+    with pytest.raises(TypeError, match="Dropout: ratio must be a real number.*got '0.5'"):
+        nn.Dropout("0.5")
 
 
 def test_batchnorm_gradients_in_training_mode(rng):
@@ -415,19 +417,113 @@ def test_labels_out_of_range(net):
 def test_unknown_init_and_activation():
     with pytest.raises(ValueError, match="unknown weight init 'lecun'; .*he.*xavier"):
         nn.MultiLayerNet(4, [5], 3, weight_init_std="lecun")
-    with pytest.raises(ValueError, match="weight init std must be positive"):
+    with pytest.raises(ValueError, match="weight init std must be a positive finite number"):
         nn.init_std(-0.1, 10)
     with pytest.raises(ValueError, match="unknown activation 'gelu'; use one of"):
         nn.MultiLayerNet(4, [5], 3, activation="gelu")
 
 
 def test_bad_sizes():
-    with pytest.raises(ValueError, match="layer sizes must be positive integers"):
+    with pytest.raises(
+        ValueError, match=r"hidden_size_list\[1\] must be a positive integer, got 0"
+    ):
         nn.MultiLayerNet(4, [5, 0], 3)
-    with pytest.raises(ValueError, match="hidden_size_list must be a list"):
+    with pytest.raises(ValueError, match="input_size must be a positive integer, got 0"):
+        nn.MultiLayerNet(0, [5], 3)
+    with pytest.raises(
+        TypeError, match=r"hidden_size_list\[0\] must be a positive integer, got 10.0"
+    ):
+        nn.MultiLayerNet(4, [10.0], 3)
+    with pytest.raises(TypeError, match="output_size must be a positive integer, got True"):
+        nn.MultiLayerNet(4, [5], True)
+    with pytest.raises(TypeError, match="hidden_size_list must be a list of layer sizes, got 5"):
         nn.MultiLayerNet(4, 5, 3)
-    with pytest.raises(ValueError, match="weight_decay_lambda must be >= 0"):
+    with pytest.raises(ValueError, match="weight_decay_lambda must be a non-negative finite"):
         nn.MultiLayerNet(4, [5], 3, weight_decay_lambda=-1.0)
+    # NumPy integers are sizes too, and give the same network as Python ints
+    a, b = nn.MultiLayerNet(4, [5], 3), nn.MultiLayerNet(np.int64(4), np.array([5]), np.int32(3))
+    assert all(np.array_equal(a.params[k], b.params[k]) for k in a.params)
+    assert b.hidden_size_list == [5] and type(b.input_size) is int
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "pattern"),
+    [  # the review's reproducers: each names the argument (they were raw numpy/Python errors)
+        ({"hidden_size_list": None}, TypeError, "hidden_size_list must be a list.*got None"),
+        ({"weight_decay_lambda": None}, TypeError, "weight_decay_lambda must be a real number"),
+        ({"weight_decay_lambda": "0.1"}, TypeError, "weight_decay_lambda.*got '0.1'"),
+        ({"weight_decay_lambda": True}, TypeError, "weight_decay_lambda.*got True"),
+        ({"weight_decay_lambda": np.inf}, ValueError, "weight_decay_lambda.*got inf"),
+        ({"use_dropout": True, "dropout_ratio": "0.5"}, TypeError, "dropout_ratio.*got '0.5'"),
+        ({"use_dropout": True, "dropout_ratio": 1.0}, ValueError, r"dropout_ratio.*\[0, 1\)"),
+        ({"dropout_ratio": -0.1}, ValueError, r"dropout_ratio must be in \[0, 1\), got -0.1"),
+    ],
+)
+def test_multilayernet_bad_arguments_name_the_argument(kwargs, error, pattern):
+    arguments = {"hidden_size_list": [5], **kwargs}
+    with pytest.raises(error, match=pattern):
+        nn.MultiLayerNet(4, output_size=3, **arguments)
+
+
+def test_init_std_checks_n_in():
+    # init_std('he', 0) was a ZeroDivisionError, init_std('he', -4) a silent NaN
+    with pytest.raises(ValueError, match="n_in must be a positive integer, got 0"):
+        nn.init_std("he", 0)
+    with pytest.raises(ValueError, match="n_in must be a positive integer, got -4"):
+        nn.init_std("he", -4)
+    with pytest.raises(ValueError, match="n_in must be a positive integer, got -4"):
+        nn.init_weights(-4, 3)
+    with pytest.raises(TypeError, match="n_in must be a positive integer, got 2.5"):
+        nn.init_std(0.1, 2.5)
+    with pytest.raises(TypeError, match="weight init must be a positive float std or one of"):
+        nn.init_std(None, 10)
+    with pytest.raises(TypeError, match="n_out must be a non-negative integer, got 3.0"):
+        nn.init_weights(4, 3.0)
+    assert nn.init_std("he", np.int64(8)) == nn.init_std("he", 8) == 0.5
+    assert nn.init_std(0.01, 8) == 0.01
+
+
+def test_batchnorm_bad_arguments():
+    ones, zeros = np.ones(3), np.zeros(3)
+    with pytest.raises(ValueError, match=r"BatchNorm: momentum must be in \[0, 1\), got 1"):
+        nn.BatchNorm(ones, zeros, momentum=1)
+    with pytest.raises(ValueError, match="BatchNorm: eps must be a positive finite number"):
+        nn.BatchNorm(ones, zeros, eps=0.0)
+    with pytest.raises(TypeError, match="BatchNorm: momentum must be a real number"):
+        nn.BatchNorm(ones, zeros, momentum="0.9")
+
+
+def test_softmax_with_loss_checks_labels_when_used_directly():
+    x = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]])
+    layer = nn.SoftmaxWithLoss()
+    # label -1 used to mean the last class silently
+    with pytest.raises(ValueError, match=r"labels must be in 0\.\.2, got values from -1 to 1"):
+        layer.forward(x, np.array([-1, 1]))
+    with pytest.raises(ValueError, match=r"labels must be in 0\.\.2, got values from 0 to 3"):
+        layer.forward(x, np.array([0, 3]))
+    with pytest.raises(ValueError, match="labels must be integers"):
+        layer.forward(x, np.array([0.0, 1.0]))
+    with pytest.raises(ValueError, match=r"one-hot labels must have shape \(2, 3\), got \(2, 1\)"):
+        layer.forward(x, np.ones((2, 1)))  # would broadcast silently
+    log_p = x - np.log(np.exp(x).sum(axis=1, keepdims=True))
+    assert layer.forward(x, np.array([0, 1])) == pytest.approx(-(log_p[0, 0] + log_p[1, 1]) / 2)
+    assert layer.forward(x, np.eye(3)[[0, 1]]) == pytest.approx(-(log_p[0, 0] + log_p[1, 1]) / 2)
+
+
+def test_numerical_gradient_refuses_integer_arrays():
+    # x = [1, 2, 3] of ints: x + h was truncated in place, giving [50000, 150000, 250000]
+    x = np.array([1, 2, 3])
+    with pytest.raises(TypeError, match="floating-point array.*got dtype int64.*astype"):
+        nn.numerical_gradient(lambda: float(np.sum(x**2)), x)
+    np.testing.assert_array_equal(x, [1, 2, 3])  # untouched
+    x = x.astype(np.float64)
+    np.testing.assert_allclose(
+        nn.numerical_gradient(lambda: float(np.sum(x**2)), x), [2.0, 4.0, 6.0], rtol=1e-9
+    )
+    with pytest.raises(TypeError, match="x must be the NumPy array that f reads, got list"):
+        nn.numerical_gradient(lambda: 0.0, [1.0, 2.0])
+    with pytest.raises(ValueError, match="h must be a positive finite number, got 0"):
+        nn.numerical_gradient(lambda: 0.0, x, h=0)
 
 
 def test_numerical_gradient_of_a_known_function():

@@ -260,7 +260,10 @@ def test_lbfgs_result_and_evaluation_count():
     ("call", "error", "pattern"),
     [
         (lambda: lbfgs(rosenbrock(), m=0), ValueError, "m must be"),
-        (lambda: lbfgs(rosenbrock(), m=2.5), ValueError, "m must be"),
+        (lambda: lbfgs(rosenbrock(), m=2.5), TypeError, "m must be a positive integer, got 2.5"),
+        (lambda: lbfgs(rosenbrock(), m=True), TypeError, "m must be a positive integer, got True"),
+        (lambda: lbfgs(rosenbrock(), gtol="0"), TypeError, "gtol must be a real number"),
+        (lambda: lbfgs(rosenbrock(), line_search="Wolfe"), ValueError, "'wolfe', 'armijo'"),
         (lambda: lbfgs(rosenbrock(), max_iter=-1), ValueError, "max_iter"),
         (lambda: lbfgs(rosenbrock(), gtol=-1e-5), ValueError, "gtol"),
         (lambda: lbfgs(rosenbrock(), line_search="exact"), ValueError, "line_search"),
@@ -273,6 +276,10 @@ def test_lbfgs_result_and_evaluation_count():
         (lambda: newton(rosenbrock(), damping=-1.0), ValueError, "damping"),
         (lambda: newton(rosenbrock(), tol=-1.0), ValueError, "tol"),
         (lambda: newton(rosenbrock(), max_iter=-2), ValueError, "max_iter"),
+        (lambda: newton(rosenbrock(), max_iter=5.0), TypeError, "max_iter must be a non-neg"),
+        # newton(lr=True) ran with lr = 1.0: a bool is a mistake, never a learning rate
+        (lambda: newton(rosenbrock(), lr=True), TypeError, "lr must be a real number.*True"),
+        (lambda: newton(rosenbrock(), damping=None), TypeError, "damping must be a real number"),
         (lambda: newton(object(), [0.0]), TypeError, "value"),
     ],
 )
@@ -294,3 +301,36 @@ def test_newton_needs_a_hessian():
     with pytest.raises(TypeError, match="hessian"):
         newton(NoHessian())
     assert lbfgs(NoHessian()).converged  # L-BFGS needs no Hessian
+
+
+def test_a_function_without_dim_or_start_is_a_type_error():
+    class NoDim:  # was AttributeError: 'NoDim' object has no attribute 'dim'
+        start = np.zeros(2)
+
+        def value(self, x):
+            return float(x @ x)
+
+        def gradient(self, x):
+            return 2 * x
+
+        def hessian(self, x):
+            return 2 * np.eye(2)
+
+    with pytest.raises(TypeError, match="function must have a dim attribute"):
+        lbfgs(NoDim(), [1.0, 2.0])
+    with pytest.raises(TypeError, match="function must have a dim attribute"):
+        newton(NoDim(), [1.0, 2.0])
+
+    class NoStart(NoDim):
+        dim, start = 2, None
+
+    with pytest.raises(TypeError, match="pass start, or give the function a start attribute"):
+        lbfgs(NoStart())
+    result = lbfgs(NoStart(), [1.0, 2.0])
+    assert result.converged and np.allclose(result.x, 0.0)
+
+    class FloatDim(NoDim):
+        dim = 2.0
+
+    with pytest.raises(TypeError, match=r"function\.dim must be a positive integer, got 2\.0"):
+        lbfgs(FloatDim())
