@@ -63,14 +63,40 @@ def test_digits_seed_and_options():
 def test_digits_bad_fractions():
     with pytest.raises(ValueError, match="must be below 1"):
         data.load_digits(val_fraction=0.5, test_fraction=0.5)
-    with pytest.raises(ValueError, match=r"fractions must be in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"val_fraction must be in \[0, 1\), got -0.1"):
         data.load_digits(val_fraction=-0.1)
+    with pytest.raises(ValueError, match=r"test_fraction must be in \[0, 1\), got nan"):
+        data.load_digits(test_fraction=float("nan"))
+    # review: load_digits(val_fraction='0.2') raised "'<=' not supported between ..."
+    with pytest.raises(TypeError, match=r"load_digits: val_fraction must be a real number.*'0.2'"):
+        data.load_digits(val_fraction="0.2")
+    with pytest.raises(TypeError, match="test_fraction must be a real number.*True"):
+        data.load_digits(test_fraction=True)
+
+
+@pytest.mark.parametrize("load", ["digits", "mnist"])
+def test_dtype_must_be_a_float_type(load, tmp_path):
+    # review: load_digits/load_mnist(dtype=np.int32) silently returned float64
+    call = data.load_digits if load == "digits" else data.load_mnist
+    kwargs = {} if load == "digits" else {"cache_dir": tmp_path, "mirrors": ()}
+    with pytest.raises(ValueError, match=f"load_{load}: dtype must be a floating-point.*int32"):
+        call(dtype=np.int32, **kwargs)
+    with pytest.raises(TypeError, match=f"load_{load}: dtype must be a numpy dtype, got 'pixels'"):
+        call(dtype="pixels", **kwargs)
+    with pytest.raises(TypeError, match="dtype must be a numpy dtype, got None"):
+        call(dtype=None, **kwargs)
+    assert list(tmp_path.iterdir()) == []  # checked before anything is downloaded
+    if load == "digits":
+        half = data.load_digits(dtype=np.float16, one_hot=True)
+        assert half.x_train.dtype == half.t_train.dtype == np.float16
 
 
 def test_one_hot():
     np.testing.assert_array_equal(data.one_hot(np.array([2, 0]), 3), [[0, 0, 1], [1, 0, 0]])
     with pytest.raises(ValueError, match=r"labels must be in 0\.\.2, got 0\.\.3"):
         data.one_hot(np.array([0, 3]), 3)
+    with pytest.raises(TypeError, match="one_hot: n_classes must be a positive integer, got 2.5"):
+        data.one_hot(np.array([0, 1]), 2.5)
 
 
 # --- IDX files --------------------------------------------------------------------------------
@@ -119,6 +145,12 @@ def test_read_idx_errors(tmp_path):
     (tmp_path / "cut.gz").write_bytes(gzip.compress(noise)[:500])  # a cut download
     with pytest.raises(ValueError, match="damaged gzip file"):
         data.read_idx(tmp_path / "cut.gz")
+    # review 16: one flipped byte in the deflate stream raised a raw zlib.error
+    raw = bytearray(gzip.compress(bytes(range(256)) * 40))  # compressible: Huffman codes
+    raw[24] ^= 0xFF  # now an invalid literal/length code
+    (tmp_path / "flipped.gz").write_bytes(bytes(raw))
+    with pytest.raises(ValueError, match=r"flipped\.gz: damaged gzip file \(Error -3"):
+        data.read_idx(tmp_path / "flipped.gz")
     with pytest.raises(ValueError, match="IDX cannot store dtype"):
         data.write_idx(tmp_path / "x.idx", np.zeros(3, dtype=np.int64))
 
@@ -243,6 +275,8 @@ def test_mnist_interrupted_download_leaves_no_file(tmp_path):
                 raise ConnectionResetError("connection reset")
             return super().read(10)
 
+        read1 = read  # the download reads with read1 where there is one
+
     files = tiny_mnist(tmp_path / "server")
     with pytest.raises(data.DownloadError, match="connection reset"):
         data.download_mnist(
@@ -271,6 +305,32 @@ def test_mnist_inconsistent_files(tmp_path):
         data.load_mnist(
             tmp_path / "d", val_size=7, files=sums(files), mirrors=["m/"], opener=FakeServer(files)
         )
+
+
+@pytest.mark.parametrize(
+    ("val_size", "error", "message"),
+    [
+        (1.5, TypeError, "val_size must be a non-negative integer, got 1.5"),
+        (None, TypeError, "val_size must be a non-negative integer, got None"),
+        (True, TypeError, "val_size must be a non-negative integer, got True"),
+        (-1, ValueError, "val_size must be a non-negative integer, got -1"),
+    ],
+)
+def test_mnist_val_size_is_checked_before_the_download(tmp_path, val_size, error, message):
+    # review: 1.5 gave IndexError, None a '<=' TypeError, True was taken as 1
+    server = FakeServer({})
+    with pytest.raises(error, match=f"load_mnist: {message}"):
+        data.load_mnist(tmp_path / "c", val_size=val_size, mirrors=["m/"], opener=server)
+    assert server.requests == [] and not (tmp_path / "c").exists()
+
+
+def test_mnist_val_size_numpy_integer(tmp_path):
+    files = tiny_mnist(tmp_path / "server")
+    d = data.load_mnist(
+        tmp_path / "c", val_size=np.int64(3), files=sums(files), mirrors=["m/"],
+        opener=FakeServer(files),
+    )  # fmt: skip
+    assert (len(d.x_train), len(d.x_val), len(d.x_test)) == (4, 3, 3)
 
 
 # --- mini-batches -----------------------------------------------------------------------------
@@ -315,9 +375,30 @@ def test_minibatch_errors():
         data.minibatches(np.zeros((3, 1)), np.zeros(2), 2)
     with pytest.raises(ValueError, match="batch_size must be a positive integer"):
         data.minibatches(np.zeros((3, 1)), np.zeros(3), 0)
-    with pytest.raises(ValueError, match="batch_size must be a positive integer or None"):
+    with pytest.raises(TypeError, match="batch_size must be a positive integer, got 1.5"):
         data.index_batches(3, 1.5)
+    with pytest.raises(TypeError, match="batch_size must be a positive integer, got True"):
+        data.minibatches(np.zeros((3, 1)), np.zeros(3), True)
+    with pytest.raises(ValueError, match="batch_size must be a positive integer, got -3"):
+        data.batches_per_epoch(3, -3)
+    assert data.batches_per_epoch(10, np.int64(3)) == 4
     with pytest.raises(ValueError, match="drop_last=True with batch_size=4 > 3"):
         data.index_batches(3, 4, drop_last=True)
     with pytest.raises(ValueError, match="empty data set"):
         data.index_batches(0, 4)
+
+
+def test_minibatch_errors_name_the_argument():
+    # review: minibatches(5.0, 5.0, 1) -> "len() of unsized object"
+    with pytest.raises(ValueError, match="minibatches: x must hold one example per row.*5.0"):
+        data.minibatches(5.0, 5.0, 1)
+    with pytest.raises(ValueError, match="minibatches: t must hold one example per row"):
+        data.minibatches(np.zeros(3), np.array(2), 1)
+    # review: index_batches(5.5, 2) -> AxisError
+    with pytest.raises(TypeError, match="n must be a non-negative integer, got 5.5"):
+        data.index_batches(5.5, 2)
+    with pytest.raises(TypeError, match="n must be a non-negative integer, got True"):
+        data.batches_per_epoch(True, 1)
+    with pytest.raises(ValueError, match="n must be a non-negative integer, got -2"):
+        data.index_batches(-2, 1)
+    assert [len(i) for _, i in itertools.islice(data.index_batches(np.int64(5), 2), 3)] == [2, 2, 1]
