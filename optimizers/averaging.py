@@ -26,10 +26,6 @@ __all__ = [
 ]
 
 
-def _beta(name: str, value: Any) -> float:
-    return _checks.real(name, value, UNIT)
-
-
 def _stream_value(theta: Any, shape: tuple[int, ...] | None) -> Any:
     """``theta`` as a number or a real array, of ``shape`` once the average has one."""
     if not _checks.is_number(theta):
@@ -65,7 +61,7 @@ class ExponentialAverage:
     """
 
     def __init__(self, beta: float, bias_correction: bool = False) -> None:
-        self.beta = _beta("beta", beta)
+        self.beta = _checks.real("beta", beta, UNIT)
         self.bias_correction = bool(bias_correction)
         self.t = 0
         self.value: Any = 0.0
@@ -89,7 +85,7 @@ class ExponentialAverage:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore the state saved by ``state_dict()`` (checked before anything changes)."""
         _checks.mapping("state", state, "a dict from state_dict()")
-        t = _count("state['t']", state["t"])
+        t = _checks.integer("state['t']", state["t"])
         value = _stream_value(state["value"], None)
         self.t, self.value = t, (np.copy(value) if np.ndim(value) else value)
 
@@ -122,14 +118,10 @@ def effective_window(beta: float) -> float:
     ``k = 1 / (1 - beta)`` the factor ``beta**k`` has fallen to about ``1/e``, since
     ``(1 - eps)**(1/eps)`` tends to ``1/e`` (e.g. ``0.9**10 = 0.349``, ``0.98**50 = 0.364``).
     """
-    return 1.0 / (1.0 - _beta("beta", beta))
+    return 1.0 / (1.0 - _checks.real("beta", beta, UNIT))
 
 
 # ----------------------------------------------------------------------------- weight averages
-
-
-def _count(name: str, value: Any) -> int:
-    return _checks.integer(name, value)
 
 
 class _ParamsAverage:
@@ -200,7 +192,7 @@ class _ParamsAverage:
         _checks.mapping("state", state, "a dict from state_dict()")
         average = _checks.mapping("state['average']", state["average"])
         return {
-            "count": _count("state['count']", state["count"]),
+            "count": _checks.integer("state['count']", state["count"]),
             "_average": {key: np.array(a, copy=True) for key, a in average.items()},
         }
 
@@ -222,7 +214,7 @@ class PolyakAverage(_ParamsAverage):
 
     def __init__(self, start: int = 0) -> None:
         super().__init__()
-        self.start = _count("start", start)
+        self.start = _checks.integer("start", start)
         self.steps = 0
 
     def update(self, params: dict[str, Any]) -> None:
@@ -242,7 +234,7 @@ class PolyakAverage(_ParamsAverage):
 
     def _checked_state(self, state: Any) -> dict[str, Any]:
         checked = super()._checked_state(state)
-        checked["steps"] = _count("state['steps']", state["steps"])
+        checked["steps"] = _checks.integer("state['steps']", state["steps"])
         return checked
 
 
@@ -261,7 +253,7 @@ class EMAParams(_ParamsAverage):
 
     def __init__(self, decay: float, bias_correction: bool = False) -> None:
         super().__init__()
-        self.decay = _beta("decay", decay)
+        self.decay = _checks.real("decay", decay, UNIT)
         self.bias_correction = bool(bias_correction)
 
     def update(self, params: dict[str, Any]) -> None:

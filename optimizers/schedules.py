@@ -43,10 +43,6 @@ Schedule = Callable[[float], float]
 # ----------------------------------------------------------------------------- argument checks
 
 
-def _positive(name: str, value: Any) -> float:
-    return _checks.real(name, value, POSITIVE)
-
-
 def _count(name: str, value: Any) -> int:
     """A number of steps: a positive integer that a float can hold exactly (up to 2**53)."""
     n = _checks.integer(name, value, 1)
@@ -84,7 +80,7 @@ def inverse_time(lr0: float, decay_rate: float) -> Schedule:
 
     torch: ``LambdaLR(opt, lambda t: 1 / (1 + decay_rate * t))`` with the optimizer's lr = lr0.
     """
-    lr0 = _positive("lr0", lr0)
+    lr0 = _checks.real("lr0", lr0, POSITIVE)
     decay_rate = _checks.real("decay_rate", decay_rate, NON_NEGATIVE)
 
     def schedule(t: float) -> float:
@@ -103,7 +99,7 @@ def exponential(lr0: float, gamma: float) -> Schedule:
 
     torch: ``ExponentialLR(opt, gamma)`` (which multiplies by gamma at each ``step()``).
     """
-    lr0 = _positive("lr0", lr0)
+    lr0 = _checks.real("lr0", lr0, POSITIVE)
     gamma = _gamma(gamma)
 
     def schedule(t: float) -> float:
@@ -121,7 +117,7 @@ def inverse_sqrt(k: float) -> Schedule:
 
     torch: ``LambdaLR(opt, lambda t: 1 / math.sqrt(t + 1))`` with the optimizer's lr = k.
     """
-    k = _positive("k", k)
+    k = _checks.real("k", k, POSITIVE)
 
     def schedule(t: float) -> float:
         return k / math.sqrt(_step_count(t) + 1.0)
@@ -137,7 +133,7 @@ def step(lr0: float, step_size: int, gamma: float = 0.1) -> Schedule:
 
     torch: ``StepLR(opt, step_size, gamma)``.
     """
-    lr0 = _positive("lr0", lr0)
+    lr0 = _checks.real("lr0", lr0, POSITIVE)
     step_size = _count("step_size", step_size)
     gamma = _gamma(gamma)
 
@@ -156,7 +152,7 @@ def multistep(lr0: float, milestones: Sequence[int], gamma: float = 0.1) -> Sche
 
     torch: ``MultiStepLR(opt, milestones, gamma)``.
     """
-    lr0 = _positive("lr0", lr0)
+    lr0 = _checks.real("lr0", lr0, POSITIVE)
     gamma = _gamma(gamma)
     milestones = _checks.items("milestones", milestones, "a list of steps")
     milestones = [_count("each milestone", m) for m in milestones]
@@ -203,7 +199,7 @@ def cosine(lr0: float, T: int, lr_min: float = 0.0) -> Schedule:
     torch's learning rate follows the cosine back up (a period of ``2 T``); ours stays at
     ``lr_min``. Use ``warm_restarts`` to start again from ``lr0``.
     """
-    lr0 = _positive("lr0", lr0)
+    lr0 = _checks.real("lr0", lr0, POSITIVE)
     T = _count("T", T)
     lr_min = _lr_min(lr_min, lr0)
 
@@ -228,7 +224,7 @@ def warm_restarts(lr0: float, T_0: int, T_mult: int = 1, lr_min: float = 0.0) ->
 
     torch: ``CosineAnnealingWarmRestarts(opt, T_0, T_mult, eta_min=lr_min)``.
     """
-    lr0 = _positive("lr0", lr0)
+    lr0 = _checks.real("lr0", lr0, POSITIVE)
     T_0 = _count("T_0", T_0)
     T_mult = _checks.integer("T_mult", T_mult, 1)
     lr_min = _lr_min(lr_min, lr0)
@@ -291,7 +287,7 @@ def linear_warmup(
         after = schedule_or_lr
         base = float(after(0))
     else:
-        base = _positive("schedule_or_lr (a learning rate)", schedule_or_lr)
+        base = _checks.real("schedule_or_lr (a learning rate)", schedule_or_lr, POSITIVE)
 
         def after(t: float) -> float:
             return base
