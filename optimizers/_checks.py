@@ -59,11 +59,20 @@ def real(name: str, value: Any, within: Range = FINITE, *, owner: str = "") -> f
     return x
 
 
-def integer(name: str, value: Any, minimum: int = 0, *, owner: str = "") -> int:
-    """``value`` as a Python int >= ``minimum`` (a Python or NumPy integer, not a bool)."""
+def integer(
+    name: str, value: Any, minimum: int = 0, *, owner: str = "", or_none: bool = False
+) -> int | None:
+    """``value`` as a Python int >= ``minimum`` (a Python or NumPy integer, not a bool).
+
+    With ``or_none=True``, ``None`` is accepted too (and returned), and the messages say so.
+    """
+    if or_none and value is None:
+        return None
     phrase = {0: "a non-negative integer", 1: "a positive integer"}.get(
         minimum, f"an integer >= {minimum}"
     )
+    if or_none:
+        phrase += " or None"
     if isinstance(value, bool | np.bool_) or not isinstance(value, Integral):
         raise TypeError(f"{_who(owner)}{name} must be {phrase}, got {value!r}")
     if value < minimum:

@@ -695,9 +695,9 @@ def _check_batch_size(n: int, batch_size: int | None, drop_last: bool) -> int:
     n = integer("n", n, 0)
     if n < 1:
         raise ValueError("cannot draw mini-batches from an empty data set")
+    batch_size = integer("batch_size", batch_size, 1, or_none=True)
     if batch_size is None:
         return n
-    batch_size = integer("batch_size", batch_size, 1)
     if drop_last and batch_size > n:
         raise ValueError(f"drop_last=True with batch_size={batch_size} > {n} examples: no batch")
     return batch_size

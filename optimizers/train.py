@@ -216,8 +216,7 @@ def _checked_run(data, iterations, epochs, batch_size, eval_every, blas_threads)
     total = iterations if epochs is None else epochs * per_epoch
     if eval_every is not None:
         eval_every = integer("eval_every", eval_every, 1)
-    if blas_threads is not None:
-        integer("blas_threads", blas_threads, 1)
+    integer("blas_threads", blas_threads, 1, or_none=True)
     return x, t, per_epoch, total, per_epoch if eval_every is None else eval_every
 
 

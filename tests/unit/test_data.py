@@ -375,11 +375,11 @@ def test_minibatch_errors():
         data.minibatches(np.zeros((3, 1)), np.zeros(2), 2)
     with pytest.raises(ValueError, match="batch_size must be a positive integer"):
         data.minibatches(np.zeros((3, 1)), np.zeros(3), 0)
-    with pytest.raises(TypeError, match="batch_size must be a positive integer, got 1.5"):
+    with pytest.raises(TypeError, match="batch_size must be a positive integer or None, got 1.5"):
         data.index_batches(3, 1.5)
-    with pytest.raises(TypeError, match="batch_size must be a positive integer, got True"):
+    with pytest.raises(TypeError, match="batch_size must be a positive integer or None, got True"):
         data.minibatches(np.zeros((3, 1)), np.zeros(3), True)
-    with pytest.raises(ValueError, match="batch_size must be a positive integer, got -3"):
+    with pytest.raises(ValueError, match="batch_size must be a positive integer or None, got -3"):
         data.batches_per_epoch(3, -3)
     assert data.batches_per_epoch(10, np.int64(3)) == 4
     with pytest.raises(ValueError, match="drop_last=True with batch_size=4 > 3"):

@@ -291,9 +291,11 @@ def test_blas_threads_limited_while_training_and_restored(digits):
         net, SGD(), digits, iterations=2, callback=lambda i, n: during.append(blas_threads())
     )
     assert during == [[1] * len(before)] * 2 and blas_threads() == before
-    with pytest.raises(ValueError, match="blas_threads must be a positive integer, got 0"):
+    with pytest.raises(ValueError, match="blas_threads must be a positive integer or None, got 0"):
         train.train(net, SGD(), digits, iterations=2, blas_threads=0)
-    with pytest.raises(TypeError, match="blas_threads must be a positive integer, got True"):
+    with pytest.raises(
+        TypeError, match="blas_threads must be a positive integer or None, got True"
+    ):
         train.train(net, SGD(), digits, iterations=2, blas_threads=True)
 
 
