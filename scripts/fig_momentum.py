@@ -32,8 +32,8 @@ def velocity():
     ax.plot(steps, alternating, "s-", color="C0", markersize=3, label="sign flips every step")
     ax.axhline(10, color="C1", linestyle="--", linewidth=0.8)
     ax.axhline(1 / 1.9, color="C0", linestyle="--", linewidth=0.8)
-    ax.text(50, 10.2, r"$1/(1-\alpha) = 10$", ha="right", va="bottom", color="C1")
-    ax.text(50, 0.9, r"$1/(1+\alpha) \approx 0.53$", ha="right", va="bottom", color="C0")
+    ax.text(50, 10.2, r"$1/(1-\beta) = 10$", ha="right", va="bottom", color="C1")
+    ax.text(50, 0.9, r"$1/(1+\beta) \approx 0.53$", ha="right", va="bottom", color="C0")
     ax.set_xlabel("step")
     ax.set_ylabel(r"$|v_t| \,/\, (\eta\,|g|)$")
     ax.set_ylim(0, 11.5)
@@ -67,7 +67,7 @@ def local_minimum():
     xs = np.linspace(*f.xlim, 400)
     ax.plot(xs, f.value(xs[None, :]), color="k", linewidth=1.2)
     for name, xs_run in runs.items():
-        label = f"{name}, lr = 0.01" + (r", $\alpha$ = 0.9" if name == "Momentum" else "")
+        label = f"{name}, lr = 0.01" + (r", $\beta$ = 0.9" if name == "Momentum" else "")
         ax.plot(
             xs_run,
             f.value(xs_run[None, :]),
@@ -126,7 +126,7 @@ def saddle():
 
 @figure("momentum-noise.svg")
 def noise():
-    """60 steps with noisy gradients: SGD (lr 0.5) and Momentum (lr 0.05, alpha 0.9)."""
+    """60 steps with noisy gradients: SGD (lr 0.5) and Momentum (lr 0.05, beta 0.9)."""
     f = landscapes.ill_conditioned()
     runs = []
     for name, opt in (("SGD", SGD(lr=0.5)), ("Momentum", Momentum(lr=0.05, momentum=0.9))):
@@ -160,17 +160,17 @@ def nesterov_diagram():
     """One step of momentum and of Nesterov from the same state, drawn to scale.
 
     The state is the one Momentum(lr=0.3) reaches after its first step from (-7, 2) on
-    x^2/20 + y^2; alpha = 0.9. Momentum adds the gradient step taken at the current point w;
-    Nesterov first moves by alpha v and adds the gradient step taken at that look-ahead point,
+    x^2/20 + y^2; beta = 0.9. Momentum adds the gradient step taken at the current point w;
+    Nesterov first moves by beta v and adds the gradient step taken at that look-ahead point,
     which already points back up towards the valley floor.
     """
     f = landscapes.ill_conditioned()
-    lr, alpha = 0.3, 0.9
-    points = run(Momentum(lr=lr, momentum=alpha), f, 1)
+    lr, beta = 0.3, 0.9
+    points = run(Momentum(lr=lr, momentum=beta), f, 1)
     w, v = points[1], points[1] - points[0]
     fig, axes = plt.subplots(1, 2, figsize=(9, 5.6), sharey=True)
     for ax, nesterov in zip(axes, (False, True), strict=True):
-        _nesterov_panel(ax, f, w, alpha * v, lr, nesterov)
+        _nesterov_panel(ax, f, w, beta * v, lr, nesterov)
     axes[1].set_ylabel("")
     return fig
 
@@ -185,13 +185,13 @@ def _nesterov_panel(ax, f, w, carry, lr, nesterov):
     grad_step = -lr * f.gradient(at)
     step = carry + grad_step
     _arrow(ax, w, carry, "C1")
-    _label(ax, w, carry, r"$\alpha v$", "C1", (-34, -4))
+    _label(ax, w, carry, r"$\beta v$", "C1", (-34, -4))
     _arrow(ax, at, grad_step, "C3")
     if nesterov:
-        _label(ax, at, grad_step, r"$-\eta\nabla f(w+\alpha v)$", "C3", (4, -16))
+        _label(ax, at, grad_step, r"$-\eta\nabla f(w+\beta v)$", "C3", (4, -16))
     else:
         _label(ax, at, grad_step, r"$-\eta\nabla f(w)$", "C3", (6, 4))
-        # the same gradient step moved to the tip of alpha v: the sum, tip to tail
+        # the same gradient step moved to the tip of beta v: the sum, tip to tail
         _arrow_between(ax, w + carry, w + step, "C3", width=1.0, linestyle="--", zorder=None)
     _arrow(ax, w, step, "C0", width=2.6)
     _label(ax, w, step, r"new $v$", "C0", (8, -6))
@@ -200,7 +200,7 @@ def _nesterov_panel(ax, f, w, carry, lr, nesterov):
     if nesterov:
         ax.plot(*look, "o", color="C1", markersize=5, zorder=5)
         ax.annotate(
-            r"$w + \alpha v$", look, xytext=(-52, -14), textcoords="offset points", fontsize=11
+            r"$w + \beta v$", look, xytext=(-52, -14), textcoords="offset points", fontsize=11
         )
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
@@ -211,7 +211,7 @@ def _nesterov_panel(ax, f, w, carry, lr, nesterov):
 
 @figure("momentum-nesterov-path.svg")
 def nesterov_path():
-    """Momentum and Nesterov (lr 0.1, alpha 0.9) for 30 steps from (-7, 2) on x^2/20 + y^2."""
+    """Momentum and Nesterov (lr 0.1, beta 0.9) for 30 steps from (-7, 2) on x^2/20 + y^2."""
     f = landscapes.ill_conditioned()
     return valley_paths(
         [

@@ -96,7 +96,7 @@ def test_momentum_stability_limit_in_the_steep_direction():
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_compare_states_momentum_limit(lang):
-    assert "$\\eta < 1 + \\alpha = 1.9$" in prose(lang, "compare")
+    assert "$\\eta < 1 + \\beta = 1.9$" in prose(lang, "compare")
 
 
 def test_momentum_zigzag_numbers():
