@@ -264,3 +264,16 @@ def test_all_weights_0_1_saturate_tanh_on_the_digits():
 
     h = np.tanh(0.1 * load_digits().x_train.sum(axis=1))
     assert h.min() > 0.8 and h.mean() > 0.95 and h.std() < 0.03
+
+
+# --- sgd: the derivation of the noise floor (review ch01-07, E3) -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("eta", "lam"), [(Fraction(1, 2), Fraction(1, 10)), (Fraction(1, 2), Fraction(2))]
+)
+def test_noise_floor_is_the_fixed_point_of_the_variance_recursion(eta, lam):
+    sigma2 = Fraction(3, 7)
+    s2 = eta * sigma2 / (lam * (2 - eta * lam))  # the page's stationary variance
+    assert (1 - eta * lam) ** 2 * s2 + eta**2 * sigma2 == s2  # the recursion leaves it unchanged
+    assert lam / 2 * s2 == eta * sigma2 / (2 * (2 - eta * lam))  # the page's average loss
