@@ -221,13 +221,19 @@ class Dropout:
 
 # --8<-- [start:batchnorm]
 class BatchNorm:
-    """Batch normalisation (Ioffe & Szegedy, 2015) of each feature of ``x`` (batch, features).
+    """Batch normalisation (Ioffe & Szegedy, 2015) of each feature of ``x`` (batch, features),
+    or of each channel of ``x`` (batch, channels, height, width).
 
     Training: normalise with the batch mean and variance, ``out = gamma * xn + beta``, and update
     ``running = momentum * running + (1 - momentum) * batch_stat`` (the variance unbiased, as in
-    the paper). Inference: the same formula with the running mean and variance.
+    the paper). ``momentum`` is the weight of the old value (PyTorch's ``momentum=0.1`` is the
+    weight of the new one: ours 0.9). Inference: the same formula with the running statistics.
+    For 4-D input every position of every image is one more example of its channel: the
+    statistics are taken over axes (0, 2, 3), and gamma, beta and the running statistics have
+    one entry per channel.
     Errors: ``momentum`` must be in [0, 1) and ``eps`` positive (``ValueError``; ``TypeError``
-    if either is not a number).
+    if either is not a number); ``ValueError`` if gamma is not 1-D, beta has another shape, or
+    ``x`` is not 2-D or 4-D with ``len(gamma)`` entries on axis 1.
     """
 
     def __init__(
@@ -235,12 +241,20 @@ class BatchNorm:
     ):
         self.momentum = real("momentum", momentum, UNIT, owner="BatchNorm")
         self.eps = real("eps", eps, POSITIVE, owner="BatchNorm")
+        if np.ndim(gamma) != 1 or np.shape(beta) != np.shape(gamma):
+            raise ValueError(
+                f"BatchNorm: gamma and beta must be 1-D arrays of the same length, got shapes "
+                f"{np.shape(gamma)} and {np.shape(beta)}"
+            )
         self.params = {"gamma": gamma, "beta": beta}
         self.grads: dict[str, np.ndarray] = {}
         self.running_mean = np.zeros_like(gamma)
         self.running_var = np.ones_like(gamma)
 
     def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
+        _check_input(x, len(self.params["gamma"]))
+        if x.ndim == 4:  # (N, C, H, W): every position is one more example of its channel
+            return _from_rows(self.forward(_to_rows(x), train), x.shape)
         if train:
             m = len(x)
             if m < 2:
@@ -256,6 +270,8 @@ class BatchNorm:
         return self.params["gamma"] * self.xn + self.params["beta"]
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
+        if dout.ndim == 4:
+            return _from_rows(self.backward(_to_rows(dout)), dout.shape)
         xn = self.xn  # backward through the batch statistics (training mode)
         self.grads["beta"] = dout.sum(axis=0)
         self.grads["gamma"] = (dout * xn).sum(axis=0)
@@ -263,7 +279,33 @@ class BatchNorm:
         return (dxn - dxn.mean(axis=0) - xn * (dxn * xn).mean(axis=0)) / self.std
 
 
+def _to_rows(x: np.ndarray) -> np.ndarray:
+    """(N, C, H, W) -> (N * H * W, C): one row per position of every image."""
+    return x.transpose(0, 2, 3, 1).reshape(-1, x.shape[1])
+
+
+def _from_rows(rows: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """The inverse of ``_to_rows``: rows (N * H * W, C) back to an array of ``shape``."""
+    n, c, h, w = shape
+    return rows.reshape(n, h, w, c).transpose(0, 3, 1, 2)
+
+
 # --8<-- [end:batchnorm]
+
+
+def _check_input(x: np.ndarray, c: int) -> None:
+    """ValueError unless ``x`` is (batch, c) or (batch, c, height, width)."""
+    if x.ndim not in (2, 4):
+        raise ValueError(
+            "BatchNorm: x must have shape (batch, features) or (batch, channels, height, "
+            f"width), got an array of shape {x.shape}"
+        )
+    if x.shape[1] != c:
+        what = "features" if x.ndim == 2 else "channels"
+        raise ValueError(
+            f"BatchNorm: x has {x.shape[1]} {what} (axis 1 of shape {x.shape}), "
+            f"but gamma and beta have {c}"
+        )
 
 
 _ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}

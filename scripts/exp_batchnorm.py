@@ -11,7 +11,10 @@
 - ``digits_run(scale, batchnorm, lr, iterations, every)``: the five hidden ReLU layers trained
   on the digits with SGD, batch 128; ``scale_sweep()`` gathers the 32 runs of the weight-scale
   sweep (16 scales from 1 to 1e-4, lr 0.01, 200 iterations), ``lr_sweep()`` the 12 runs of the
-  learning-rate sweep (He initialization, 200 iterations).
+  learning-rate sweep (He initialization, 200 iterations);
+- ``shared_statistics(per_channel)``: which outputs of a BN layer move when one entry of a small
+  random (N, C, H, W) batch changes, for BN per channel and for BN per feature of the flattened
+  images (a plain helper; the figure of the section on convolutional layers).
 
 ``page_numbers()`` gives the page's ``{{ }}`` numbers; ``tests/chapters/test_ch_batchnorm.py``
 checks the claims made with them.
@@ -26,7 +29,7 @@ import numpy as np
 
 from optimizers import SGD
 from optimizers.data import Dataset, load_digits
-from optimizers.nn import MultiLayerNet
+from optimizers.nn import BatchNorm, MultiLayerNet
 from optimizers.train import History, train
 from scripts.results import experiment, numbers
 
@@ -168,6 +171,30 @@ def training_scales(batchnorm: bool) -> list[float]:
     """The scales of the sweep whose run reaches TRAINS training accuracy, largest first."""
     runs = scale_sweep()
     return [float(s) for s in SCALES if final_acc(runs[(float(s), batchnorm)]) >= TRAINS]
+
+
+# ---------------------------------------------------------- batch norm in convolutional layers
+
+CONV_SHAPE = (4, 3, 2, 3)  # (N, C, H, W): 4 images of 3 channels of 2 x 3 positions
+MARKED = (1, 1, 0, 2)  # the entry that is changed: image 2, channel 2, row 1, column 3
+
+
+def shared_statistics(per_channel: bool) -> np.ndarray:
+    """Which outputs of a BN layer (training mode) move when the input entry MARKED grows by 1,
+    on a random batch of CONV_SHAPE: the layer normalizing each channel over (N, H, W), or the
+    dense layer applied to the flattened images (one feature per channel and position, each
+    normalized over N only). A boolean array of CONV_SHAPE."""
+    x = np.random.default_rng(0).standard_normal(CONV_SHAPE)
+    n, c, h, w = CONV_SHAPE
+    d = c if per_channel else c * h * w
+
+    def out(z: np.ndarray) -> np.ndarray:
+        bn = BatchNorm(np.ones(d), np.zeros(d))
+        return bn.forward(z if per_channel else z.reshape(n, d)).reshape(CONV_SHAPE)
+
+    nudged = x.copy()
+    nudged[MARKED] += 1.0
+    return np.abs(out(nudged) - out(x)) > 1e-9
 
 
 @numbers("batchnorm")

@@ -8,7 +8,11 @@
 - ``batchnorm-weight-scales.svg``: training accuracy on the digits with and without batch norm
   for 16 initial weight scales from 1 to 1e-4 (32 runs of 200 iterations);
 - ``batchnorm-learning-rates.svg``: the loss after 200 iterations against the learning rate, and
-  the loss curves at lr 0.01, with and without batch norm (He initialization).
+  the loss curves at lr 0.01, with and without batch norm (He initialization);
+- ``batchnorm-conv-channels.svg``: a batch of 4 images of 3 channels (2 x 3 positions each);
+  change one input entry, and the outputs that move are those that share its mean and
+  variance: its whole channel with BN per channel, one position of one channel with BN per
+  feature of the flattened images.
 
 The classifier, the activations and the training runs are those of ``scripts/exp_batchnorm.py``
 (the runs stored there); this module only draws them.
@@ -18,13 +22,16 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from optimizers.train import smooth_curve
 from scripts.exp_batchnorm import (
     ANGLE,
     ANGLES,
+    CONV_SHAPE,
     LRS,
+    MARKED,
     SCALES,
     SWEEP_ITERATIONS,
     accuracy_by_angle,
@@ -36,6 +43,7 @@ from scripts.exp_batchnorm import (
     normalize,
     rotate,
     scale_sweep,
+    shared_statistics,
 )
 from scripts.figures import figure
 
@@ -208,4 +216,58 @@ def learning_rates():
     ax2.set_ylim(0, 2.6)
     ax2.legend(loc="upper right")
     fig.tight_layout()
+    return fig
+
+
+# ------------------------------------------------------------ batch norm in convolutional layers
+
+
+@figure("batchnorm-conv-channels.svg")
+def conv_channels():
+    """One entry of a (4, 3, 2, 3) batch changed (black frame): the outputs that move (green),
+    with BN per channel (left) and BN per feature of the flattened images (right)."""
+    n, c, h, w = CONV_SHAPE
+    gap = 0.7
+    fig, axes = plt.subplots(1, 2, figsize=(9, 4.2))
+    titles = (r"$\mu_c,\ \sigma_c^2$: $(N, H, W)$", r"$\mu_{c,h,w},\ \sigma_{c,h,w}^2$: $(N)$")
+    for ax, per_channel, title in zip(axes, (True, False), titles, strict=True):
+        moved = shared_statistics(per_channel)
+        for i in range(n):
+            for k in range(c):
+                x0, y0 = k * (w + gap), -i * (h + gap)
+                for r in range(h):
+                    for col in range(w):
+                        ax.add_patch(
+                            Rectangle(
+                                (x0 + col, y0 - r - 1),
+                                1,
+                                1,
+                                facecolor=BN_COLORS[True] if moved[i, k, r, col] else "0.9",
+                                edgecolor="white",
+                                linewidth=1.5,
+                            )
+                        )
+        i, k, r, col = MARKED
+        ax.add_patch(
+            Rectangle(
+                (k * (w + gap) + col, -i * (h + gap) - r - 1),
+                1,
+                1,
+                fill=False,
+                edgecolor="k",
+                linewidth=2.5,
+            )
+        )
+        ax.set_xlim(-0.2, c * (w + gap) - gap + 0.2)
+        ax.set_ylim(-n * (h + gap) + gap - 0.2, 0.2)
+        ax.set_aspect("equal")
+        ax.set_xticks([k * (w + gap) + w / 2 for k in range(c)])
+        ax.set_xticklabels([f"$c = {k + 1}$" for k in range(c)])
+        ax.set_yticks([-i * (h + gap) - h / 2 for i in range(n)])
+        ax.set_yticklabels([f"$n = {i + 1}$" for i in range(n)])
+        ax.tick_params(length=0)
+        for side in ("left", "bottom"):
+            ax.spines[side].set_visible(False)
+        ax.set_title(title)
+    fig.tight_layout(w_pad=3)
     return fig

@@ -164,3 +164,37 @@ def test_faster_progress_at_the_same_learning_rate():
     assert with_bn.train_acc[-1] > without.train_acc[-1] + 0.02
     # 0.52 against 0.65 here; seeds 0-4: 0.49-0.56 against 0.58-0.78
     assert loss(0.01, True) < loss(0.01, False)
+
+
+# ---------------------------------------------------------- batch norm in convolutional layers
+
+
+def test_changing_one_entry_moves_its_channel_or_its_position():
+    """Figure batchnorm-conv-channels and its alt text: per channel, the change of one entry
+    moves every output of its channel in every image (N H W = 24) and nothing else; per feature
+    of the flattened images, only the outputs at its position and channel (N = 4)."""
+    n, c, h, w = exp.CONV_SHAPE
+    _, k, r, col = exp.MARKED
+    per_channel, per_feature = exp.shared_statistics(True), exp.shared_statistics(False)
+    expected = np.zeros(exp.CONV_SHAPE, dtype=bool)
+    expected[:, k] = True
+    assert np.array_equal(per_channel, expected) and per_channel.sum() == n * h * w == 24
+    expected = np.zeros(exp.CONV_SHAPE, dtype=bool)
+    expected[:, k, r, col] = True
+    assert np.array_equal(per_feature, expected) and per_feature.sum() == n == 4
+
+
+def test_the_tutorials_layer_normalizes_positions_not_channels():
+    """Page: the tutorial's layer takes 4-D input but averages over axis 0 only: on 4-D input it
+    normalizes each position of each channel on its own (the right panel), as the dense layer
+    does on the flattened images."""
+    from optimizers.nn import BatchNorm
+
+    x = np.random.default_rng(0).normal(2.0, 3.0, (8, 3, 4, 4))
+    mu = np.mean(x, axis=0, keepdims=True)  # the tutorial's forward pass, gamma = 1, beta = 0
+    var = np.mean((x - mu) ** 2, axis=0, keepdims=True) + 1e-5
+    tutorial = (x - mu) / np.sqrt(var)
+    dense = BatchNorm(np.ones(48), np.zeros(48)).forward(x.reshape(8, 48)).reshape(x.shape)
+    np.testing.assert_allclose(tutorial, dense, atol=1e-12)
+    conv = BatchNorm(np.ones(3), np.zeros(3)).forward(x)
+    assert np.abs(conv - tutorial).max() > 0.1  # not the same thing

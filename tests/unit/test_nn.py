@@ -179,6 +179,137 @@ def test_batchnorm_rejects_single_example_batches_and_bad_settings():
         nn.BatchNorm(np.ones(2), np.zeros(2), momentum=1.0)
 
 
+# --- batch norm for convolutional layers: (N, C, H, W) input ----------------------------------
+
+
+def test_batchnorm_4d_gradients(rng):
+    layer = nn.BatchNorm(rng.uniform(0.5, 2.0, 3), rng.standard_normal(3))
+    check_layer(layer, rng.standard_normal((2, 3, 4, 5)) * 3.0 + 1.0, rng)
+
+
+def test_batchnorm_4d_normalises_each_channel_over_batch_and_positions(rng):
+    gamma, beta = np.array([2.0, 0.5, 1.0]), np.array([1.0, -3.0, 0.0])
+    layer = nn.BatchNorm(gamma.copy(), beta.copy())
+    # each channel has its own mean and spread, and its mean also varies across positions
+    x = rng.normal(0.0, 1.0, (8, 3, 5, 5)) * np.array([3.0, 0.2, 1.0])[:, None, None]
+    x += np.array([5.0, -1.0, 0.0])[:, None, None] + np.linspace(-1, 1, 5)
+    out = layer.forward(x)
+    assert out.shape == x.shape
+    axes = (0, 2, 3)
+    np.testing.assert_allclose(out.mean(axis=axes), beta, atol=1e-12)
+    var = x.var(axis=axes)
+    np.testing.assert_allclose(out.std(axis=axes), gamma * np.sqrt(var / (var + 1e-5)), rtol=1e-12)
+    m = 8 * 5 * 5  # the running statistics: one per channel, the variance unbiased over N H W
+    np.testing.assert_allclose(layer.running_mean, 0.1 * x.mean(axis=axes), rtol=1e-12)
+    np.testing.assert_allclose(layer.running_var, 0.9 + 0.1 * var * m / (m - 1), rtol=1e-12)
+    # positions are not normalised one by one: the mean at a position keeps its offset
+    assert np.ptp(out.mean(axis=(0, 2))[2]) > 0.5
+
+
+def test_batchnorm_one_pixel_images_are_the_dense_case(rng):
+    """(N, C, 1, 1) gives bit for bit what (N, C) gives: forward, backward, running statistics."""
+    gamma, beta = rng.uniform(0.5, 2.0, 4), rng.standard_normal(4)
+    dense, conv = nn.BatchNorm(gamma.copy(), beta.copy()), nn.BatchNorm(gamma.copy(), beta.copy())
+    for _ in range(3):
+        x, dout = rng.normal(2.0, 3.0, (6, 4)), rng.standard_normal((6, 4))
+        out = conv.forward(x[:, :, None, None])
+        assert out.shape == (6, 4, 1, 1)
+        assert np.array_equal(out[:, :, 0, 0], dense.forward(x))
+        dx = conv.backward(dout[:, :, None, None])
+        assert np.array_equal(dx[:, :, 0, 0], dense.backward(dout))
+        for key in ("gamma", "beta"):
+            assert np.array_equal(conv.grads[key], dense.grads[key])
+    assert np.array_equal(conv.running_mean, dense.running_mean)
+    assert np.array_equal(conv.running_var, dense.running_var)
+    x = rng.standard_normal((3, 4))
+    assert np.array_equal(
+        conv.forward(x[:, :, None, None], False)[:, :, 0, 0], dense.forward(x, False)
+    )
+
+
+def test_batchnorm_4d_training_needs_two_values_per_channel():
+    layer = nn.BatchNorm(np.ones(2), np.zeros(2))
+    assert layer.forward(np.arange(4.0).reshape(1, 2, 1, 2)).shape == (1, 2, 1, 2)  # 1 image
+    with pytest.raises(ValueError, match="at least 2 examples"):
+        layer.forward(np.ones((1, 2, 1, 1)))
+
+
+def test_batchnorm_rejects_bad_shapes():
+    layer = nn.BatchNorm(np.ones(3), np.zeros(3))
+    with pytest.raises(ValueError, match=r"\(batch, channels, height, width\), got an array of "):
+        layer.forward(np.ones((4, 3, 5)))
+    with pytest.raises(ValueError, match=r"shape \(3,\)"):
+        layer.forward(np.ones(3))
+    with pytest.raises(ValueError, match=r"x has 4 channels \(axis 1 of shape \(2, 4, 3, 3\)\), "):
+        layer.forward(np.ones((2, 4, 3, 3)))
+    with pytest.raises(ValueError, match="x has 2 features .*gamma and beta have 3"):
+        layer.forward(np.ones((5, 2)), train=False)
+    with pytest.raises(ValueError, match=r"BatchNorm: gamma and beta must be 1-D.*\(1, 3\) and"):
+        nn.BatchNorm(np.ones((1, 3)), np.zeros((1, 3)))
+    with pytest.raises(ValueError, match=r"got shapes \(3,\) and \(2,\)"):
+        nn.BatchNorm(np.ones(3), np.zeros(2))
+
+
+# --- batch norm against torch.nn.BatchNorm1d / BatchNorm2d (skipped without torch) -----------
+
+
+@pytest.fixture
+def torch64():
+    """torch in float64 with one thread (tiny tensors), restored afterwards; skip without it."""
+    torch = pytest.importorskip("torch")
+    old_dtype, old_threads = torch.get_default_dtype(), torch.get_num_threads()
+    torch.set_default_dtype(torch.float64)
+    torch.set_num_threads(1)
+    yield torch
+    torch.set_default_dtype(old_dtype)
+    torch.set_num_threads(old_threads)
+
+
+def close(ours: np.ndarray, theirs, tol: float = 1e-12) -> None:
+    """Agreement to ``tol`` relative to the largest entry of the torch array."""
+    theirs = theirs.detach().numpy()
+    assert ours.shape == theirs.shape
+    assert np.abs(ours - theirs).max() <= tol * max(1.0, np.abs(theirs).max())
+
+
+@pytest.mark.parametrize(
+    ("shape", "momentum"),
+    [((4, 3, 5, 6), 0.9), ((2, 5, 3, 3), 0.75), ((16, 5), 0.9)],
+    ids=["2d-default", "2d-momentum", "1d"],
+)
+def test_batchnorm_equals_torch(torch64, shape, momentum, rng):
+    """Ours ``momentum`` weighs the old running value, torch's the new one: torch's is 1 - ours.
+    Several training batches (forward, backward, running statistics), then inference."""
+    torch = torch64
+    c = shape[1]
+    gamma, beta = rng.uniform(0.5, 2.0, c), rng.standard_normal(c)
+    ours = nn.BatchNorm(gamma.copy(), beta.copy(), momentum=momentum)
+    module = torch.nn.BatchNorm2d if len(shape) == 4 else torch.nn.BatchNorm1d
+    theirs = module(c, eps=1e-5, momentum=1 - momentum)
+    with torch.no_grad():
+        theirs.weight.copy_(torch.from_numpy(gamma))
+        theirs.bias.copy_(torch.from_numpy(beta))
+    for _ in range(6):
+        x = rng.normal(2.0, 3.0, shape) * rng.uniform(0.1, 5.0, c).reshape(
+            c, *[1] * (len(shape) - 2)
+        )
+        dout = rng.standard_normal(shape)
+        xt = torch.from_numpy(x).requires_grad_()
+        theirs.zero_grad()
+        out = theirs(xt)
+        out.backward(torch.from_numpy(dout))
+        close(ours.forward(x, train=True), out)
+        close(ours.backward(dout), xt.grad)
+        close(ours.grads["gamma"], theirs.weight.grad)
+        close(ours.grads["beta"], theirs.bias.grad)
+        close(ours.running_mean, theirs.running_mean)
+        close(ours.running_var, theirs.running_var)
+    theirs.eval()
+    x = rng.normal(2.0, 3.0, shape)
+    with torch.no_grad():
+        close(ours.forward(x, train=False), theirs(torch.from_numpy(x)))
+
+
 # --- the whole network ------------------------------------------------------------------------
 
 NET_CASES = {
