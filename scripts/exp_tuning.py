@@ -16,6 +16,18 @@ All on the 8x8 digits, fixed seeds, trials run one after another on one BLAS thr
   weight decay in 1e-6 to 1e-1, each round narrowed around the five best trials so far
   (``search.coarse_to_fine``), as in the page's code block.
 
+Checks before tuning (the same two-layer network, 2 x 100 ReLU units, seed 0):
+
+- ``initial_losses()``: the loss before training with small weights (std 0.01), with He
+  weights, and with He weights plus weight decay 0.01, next to ln 10 (no training: exact);
+- ``tiny_run()``: plain SGD, lr 0.1, on the first 20 training digits, full batch, 200 epochs
+  (no regularization): it must reach training accuracy 1;
+- ``update_ratios(lr)``: ||Delta W|| / ||W|| of each weight matrix at every update of plain
+  SGD, batch 32, 500 updates, for the learning rates 0.001, 0.1 and 1;
+- ``short_sweep()`` and ``below_best(lr)``: the validation accuracy after 500 updates for 11
+  learning rates from 0.01 to 3 (the best and the cliff just above it), then 200 epochs at the
+  best rate 0.5 and at 1/2, 1/10 and 1/100 of it: epochs until the training loss is below 0.1.
+
 ``page_numbers()`` gives the page's ``{{ }}`` numbers; ``tests/chapters/test_ch_tuning.py``
 checks the claims made with them.
 """
@@ -47,6 +59,177 @@ def subset(n_train: int):
     unchanged; the training set is already shuffled, so these are a random sample)."""
     data = digits()
     return dataclasses.replace(data, x_train=data.x_train[:n_train], t_train=data.t_train[:n_train])
+
+
+# ------------------------------------------------------------------ checks before tuning
+
+CHECK_HIDDEN = [100, 100]
+CHECK_WD = 0.01  # the weight decay of the initial-loss check
+TINY = {"n_train": 20, "lr": 0.1, "epochs": 200}
+RATIO_LRS = (0.001, 0.1, 1.0)
+RATIO = {"iterations": 500, "batch_size": 32}
+SWEEP_CHECK_LRS = tuple(float(lr) for lr in np.geomspace(0.01, 3, 11))
+BELOW_LRS = (0.5, 0.25, 0.05, 0.005)  # the short sweep's best rate (rounded), /2, /10, /100
+BELOW_EPOCHS = 200
+LOSS_TARGET = 0.1  # "epochs until the training loss is below 0.1"
+
+
+def check_net(seed: int = 0, **kwargs) -> MultiLayerNet:
+    return MultiLayerNet(64, CHECK_HIDDEN, 10, seed=seed, **kwargs)
+
+
+def squared_weights(net: MultiLayerNet) -> float:
+    """The sum of the squared weights (not biases) that weight decay penalizes."""
+    return float(sum(np.vdot(w, w) for k, w in net.params.items() if k.startswith("W")))
+
+
+def initial_losses(seed: int = 0) -> dict:
+    """The training loss before any update (the page's first check); exact, no training."""
+    x, t = digits().x_train, digits().t_train
+    he = check_net(seed)
+    return {
+        "ln10": math.log(10),
+        "small": check_net(seed, weight_init_std=0.01).loss(x, t),
+        "he": he.loss(x, t),
+        "he_wd": check_net(seed, weight_decay_lambda=CHECK_WD).loss(x, t),
+        "he_squares": squared_weights(he),
+    }
+
+
+@experiment
+def tiny_run(seed: int = 0) -> dict:
+    """Plain SGD on the first 20 training digits, full batch, no regularization."""
+    data = subset(TINY["n_train"])
+    net = check_net(seed)
+    with threadpool_limits(1):
+        history = train(
+            net,
+            SGD(lr=TINY["lr"]),
+            data,
+            epochs=TINY["epochs"],
+            batch_size=TINY["n_train"],
+            seed=seed,
+            progress=False,
+        )
+    return {"history": history, "train_loss": net.loss(data.x_train, data.t_train)}
+
+
+@experiment
+def update_ratios(lr: float, seed: int = 0) -> dict:
+    """||W_after - W_before|| / ||W_before|| of each weight matrix at every update of plain SGD
+    (rows: updates; columns: W1, W2, W3), the history and the trained network."""
+    net = check_net(seed)
+    before = {k: w.copy() for k, w in net.params.items() if k.startswith("W")}
+    ratios = []
+
+    def watch(iteration, net):
+        ratios.append(
+            [np.linalg.norm(net.params[k] - before[k]) / np.linalg.norm(before[k]) for k in before]
+        )
+        for k in before:
+            before[k][...] = net.params[k]
+
+    with threadpool_limits(1), warnings.catch_warnings():
+        warnings.simplefilter("ignore", DivergenceWarning)
+        history = train(
+            net, SGD(lr=lr), digits(), seed=seed, callback=watch, progress=False, **RATIO
+        )
+    return {"ratios": np.array(ratios), "history": history, "net": net}
+
+
+@experiment
+def short_sweep(seed: int = 0) -> dict:
+    """The validation accuracy after 500 updates (batch 32) for SWEEP_CHECK_LRS."""
+    scores = []
+    for lr in SWEEP_CHECK_LRS:
+        net = check_net(seed)
+        with threadpool_limits(1), warnings.catch_warnings():
+            warnings.simplefilter("ignore", DivergenceWarning)
+            history = train(
+                net,
+                SGD(lr=lr),
+                digits(),
+                iterations=RATIO["iterations"],
+                batch_size=RATIO["batch_size"],
+                seed=seed,
+                eval_every=RATIO["iterations"],
+                progress=False,
+            )
+        scores.append(math.nan if history.diverged else history.val_acc[-1])
+    return {"lrs": np.array(SWEEP_CHECK_LRS), "val_acc": np.array(scores)}
+
+
+@experiment
+def below_best(lr: float, seed: int = 0) -> dict:
+    """BELOW_EPOCHS epochs of plain SGD (batch 32): the training loss on the whole training set
+    at the end of every epoch (index 0: before training) and the history."""
+    data = digits()
+    net = check_net(seed)
+    per_epoch = math.ceil(len(data.x_train) / RATIO["batch_size"])
+    train_loss = [net.loss(data.x_train, data.t_train)]
+
+    def record(iteration, net):
+        if iteration % per_epoch == 0:
+            train_loss.append(net.loss(data.x_train, data.t_train))
+
+    with threadpool_limits(1):
+        history = train(
+            net,
+            SGD(lr=lr),
+            data,
+            epochs=BELOW_EPOCHS,
+            batch_size=RATIO["batch_size"],
+            seed=seed,
+            callback=record,
+            progress=False,
+        )
+    return {"train_loss": np.array(train_loss), "history": history}
+
+
+def epochs_to_target(lr: float, seed: int = 0) -> int:
+    """The first epoch whose training loss is below LOSS_TARGET (-1: never)."""
+    below = np.flatnonzero(below_best(lr, seed)["train_loss"] < LOSS_TARGET)
+    return int(below[0]) if len(below) else -1
+
+
+def check_numbers(seed: int = 0) -> dict:
+    """What the page says about the checks (for one seed; the tests compare seeds)."""
+    v = {f"init_{k}": value for k, value in initial_losses(seed).items()}
+    v["init_wd"] = CHECK_WD
+    v["init_penalty"] = 0.5 * CHECK_WD * v["init_he_squares"]
+    tiny = tiny_run(seed)
+    v["tiny_train_acc"] = tiny["history"].train_acc[-1]
+    v["tiny_val_acc"] = tiny["history"].val_acc[-1]
+    v["tiny_loss"] = tiny["train_loss"]
+    v["tiny_first_perfect"] = int(np.argmax(np.array(tiny["history"].train_acc) == 1.0))
+    for i, lr in enumerate(RATIO_LRS):
+        run = update_ratios(lr, seed)
+        median = np.median(run["ratios"], axis=0)
+        for layer, value in enumerate(median, start=1):
+            v[f"ratio{i}_W{layer}"] = value
+        whole = run["ratios"].mean(axis=1)  # the three layers' mean, per update
+        for part, values in (("mid", whole), ("start", whole[:50]), ("end", whole[-100:])):
+            v[f"ratio{i}_{part}"] = value = np.median(values)
+            v[f"ratio{i}_{part}_tex"] = tex_power(value) if value > 0 else "0"
+            v[f"ratio{i}_{part}_e"] = e_power(value) if value > 0 else "0"
+        v[f"ratio{i}_val_acc"] = run["history"].val_acc[-1]
+        v[f"ratio{i}_loss_end"] = float(np.mean(run["history"].loss[-50:]))
+    sweep = short_sweep(seed)
+    lrs, acc = sweep["lrs"], np.nan_to_num(sweep["val_acc"])
+    top = np.flatnonzero(acc == acc.max())  # ties: one validation image is 0.003
+    v["sweep_check_best_acc"] = acc.max()
+    v["sweep_check_top_lo"], v["sweep_check_top_hi"] = lrs[top[0]], lrs[top[-1]]
+    above = top[-1] + 1  # the next rate: chaotic, it fails to a different degree on each machine
+    v["sweep_check_next_lr"], v["sweep_check_next_acc"] = lrs[above], acc[above]
+    v["sweep_check_chance_lr"] = lrs[above + 1]  # from here on: chance level
+    v["sweep_check_chance_max"] = acc[above + 1 :].max()
+    for i, lr in enumerate(BELOW_LRS):
+        run = below_best(lr, seed)
+        v[f"below{i}_epochs"] = epochs_to_target(lr, seed)
+        v[f"below{i}_val_acc"] = run["history"].val_acc[-1]
+    v["below_cost_10"] = v["below2_epochs"] / v["below0_epochs"]
+    v["below_cost_100"] = v["below3_epochs"] / v["below0_epochs"]
+    return v
 
 
 # ------------------------------------------------------------------ watching training
@@ -246,6 +429,13 @@ def tex_power(x: float) -> str:
     return power if mantissa == 1 else f"{mantissa} \\times {power}"
 
 
+def e_power(x: float) -> str:
+    """``x`` rounded to one significant digit, as plain text for alt texts: ``2e-3``, ``1e-4``."""
+    tex = tex_power(x)
+    exponent = tex.split("{")[1].rstrip("}")
+    return f"{tex.split(' ')[0]}e{exponent}" if "times" in tex else f"1e{exponent}"
+
+
 def top_trials(trials, before_round: int, keep: int = C2F["keep"]) -> list:
     """The ``keep`` best trials of the rounds before ``before_round`` (those that set its box)."""
     so_far = [t for t in trials if t.round < before_round and math.isfinite(t.score)]
@@ -255,7 +445,7 @@ def top_trials(trials, before_round: int, keep: int = C2F["keep"]) -> list:
 @numbers("tuning")
 def page_numbers() -> dict:
     """The numbers chapter 13 states about these runs."""
-    v = {}
+    v = check_numbers()
     small, full = watch_numbers(100), watch_numbers(1079)
     h = watch_run(100)["history"]
     val_acc = np.array(h.val_acc)

@@ -13,6 +13,11 @@ Experiments (all on the 8x8 digits, fixed seeds, trials run one after another):
   learning rate in 1e-4 to 10 and the weight decay in 1e-6 to 1e-1, each round narrowed around
   the five best trials so far (``search.coarse_to_fine``).
 
+- ``tuning-update-ratio.svg``: the same two-layer network trained with plain SGD, batch 32, for
+  500 updates at the learning rates 0.001, 0.1 and 1: the ratio ||Delta W|| / ||W|| of each
+  weight matrix at every update (log scale, smoothed; the dotted line is 1e-3) and the
+  mini-batch loss.
+
 The runs themselves are the stored experiments of ``scripts/exp_tuning.py``; this module only
 draws them.
 """
@@ -28,11 +33,13 @@ from scripts.exp_tuning import (
     C2F,
     C2F_SPACE,
     LR_RANGE,
+    RATIO_LRS,
     WD_RANGE,
     coarse_fine,
     grid_and_random,
     round_boxes,
     sweeps,
+    update_ratios,
     watch_run,
 )
 from scripts.figures import figure
@@ -218,4 +225,48 @@ def coarse_to_fine_figure():
     ax2.set_xlabel("learning rate")
     ax2.set_ylabel("validation accuracy")
     ax2.legend(loc="upper left")
+    return fig
+
+
+# ------------------------------------------------------------------ checks before tuning
+
+RATIO_STYLES = (("C0", "-"), ("C2", "--"), ("C3", ":"))  # one colour and one dash per rate
+
+
+@figure("tuning-update-ratio.svg")
+def update_ratio():
+    """The update/weight ratio of each layer, and the loss, for three learning rates."""
+    fig, axes = plt.subplots(1, 4, figsize=(13, 3.2), gridspec_kw={"wspace": 0.32})
+    for lr, (color, dash) in zip(RATIO_LRS, RATIO_STYLES, strict=True):
+        run = update_ratios(lr)
+        ratios, loss = run["ratios"], run["history"].loss
+        t = np.arange(1, len(ratios) + 1)
+        for layer, ax in enumerate(axes[:3]):
+            ax.plot(t, ratios[:, layer], color=color, linewidth=0.4, alpha=0.25)
+            ax.plot(
+                t,
+                smooth_curve(ratios[:, layer], 25),
+                color=color,
+                linestyle=dash,
+                linewidth=1.6,
+            )
+        axes[3].plot(
+            np.arange(1, len(loss) + 1),
+            smooth_curve(loss, 25),
+            color=color,
+            linestyle=dash,
+            linewidth=1.6,
+            label=f"$\\eta = {lr:g}$",
+        )
+    for layer, ax in enumerate(axes[:3], start=1):
+        ax.axhline(1e-3, color="0.5", linestyle=(0, (1, 2)), linewidth=1.0, zorder=0)
+        ax.set_yscale("log")
+        ax.set_ylim(1e-5, 1)
+        ax.set_title(f"$W_{layer}$", fontsize=10)
+        ax.set_xlabel("$t$")
+    axes[0].set_ylabel(r"$\|\Delta W\| \,/\, \|W\|$")
+    axes[3].set_yscale("log")
+    axes[3].set_title("$L$", fontsize=10)
+    axes[3].set_xlabel("$t$")
+    axes[3].legend(loc="center right")
     return fig

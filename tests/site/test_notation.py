@@ -225,7 +225,7 @@ def test_rho_theta_and_lambda_keep_one_meaning(lang, slug):
             f"{lang}/{slug}.md uses theta: the rotation angle is varphi"
         )
     weight_decay = re.compile(
-        r"\\lambda(?!_)\s*W|\\frac\{\\lambda\}\{2\}|\\eta\s*\\lambda(?!_)\s*W"
+        r"\\lambda(?!_)\s*W|\\frac\{\\lambda\}\{2\}\s*(?:\\\||\\lVert|\\sum|W)|\\eta\s*\\lambda(?!_)\s*W"
     )
     bad = [f for f in maths if weight_decay.search(f)]
     assert not bad, f"{lang}/{slug}.md: weight decay is lambda_wd, lambda is a curvature: {bad}"
