@@ -13,7 +13,8 @@ A point and the same point inside a grid give bit-identical values, gradients an
 path, one row per point, which is what the contour figures plot.
 
 The functions: ``ill_conditioned`` (x²/20 + y²), ``rotated`` (the same valley turned),
-``rosenbrock`` (n-D), ``saddle`` (x² - y²), ``local_minimum_1d``, the general ``quadratic``, and
+``rosenbrock`` (n-D), ``saddle`` (x² - y²), ``local_minimum_1d``, ``plateau``, ``sharp_and_flat``
+(a sharp and a flat minimum of equal depth), the general ``quadratic``, and
 ``with_gradient_noise`` to turn any of them into a stochastic problem.
 """
 
@@ -24,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import FINITE, NON_NEGATIVE, integer, real
+from ._checks import FINITE, NON_NEGATIVE, POSITIVE, integer, real
 
 __all__ = [
     "Landscape",
@@ -33,6 +34,7 @@ __all__ = [
     "Polynomial1D",
     "Quadratic",
     "Rosenbrock",
+    "SharpAndFlat",
     "ill_conditioned",
     "local_minimum_1d",
     "plateau",
@@ -41,6 +43,7 @@ __all__ = [
     "rotated",
     "saddle",
     "settle_step",
+    "sharp_and_flat",
     "trajectory",
     "with_gradient_noise",
 ]
@@ -436,6 +439,67 @@ class Plateau(Landscape):
 def plateau() -> Plateau:
     """Chapter 9's plateau ``1 - exp(-x**2)``, start 2.5: its slope at 3 is below 1e-3."""
     return Plateau()
+
+
+# --8<-- [start:sharp_and_flat]
+class SharpAndFlat(Landscape):
+    """``f(x) = min(sharp_curvature (x - sharp_at)**2 / 2, flat_curvature (x - flat_at)**2 / 2)``.
+
+    Two parabolas with their bottoms at height 0: a narrow well (the sharp minimum, f'' =
+    ``sharp_curvature``) dug into the side of a wide one (the flat minimum, f'' =
+    ``flat_curvature``). f is the lower of the two; where they cross it has a kink, and there
+    the gradient and the Hessian are those of the sharp parabola.
+    """
+
+    def __init__(self, sharp_at=-2.0, sharp_curvature=16.0, flat_at=0.0, flat_curvature=1.0):
+        self.sharp_at, self.flat_at = real("sharp_at", sharp_at), real("flat_at", flat_at)
+        self.sharp_curvature = real("sharp_curvature", sharp_curvature, POSITIVE)
+        self.flat_curvature = real("flat_curvature", flat_curvature, POSITIVE)
+        if self.sharp_at == self.flat_at:
+            raise ValueError(f"sharp_at and flat_at must differ, both are {sharp_at!r}")
+        super().__init__(
+            "sharp and flat",
+            1,
+            start=[self.flat_at + 3.0],
+            minimum=[self.flat_at],
+            local_minima=[[self.sharp_at]],
+            xlim=(-4.0, 4.0),
+            ylim=(0.0, 3.0),
+        )
+
+    def in_sharp_well(self, p):
+        """True where the sharp parabola is the lower one (``p`` as for ``value``)."""
+        x = self._coords(p)[0]
+        sharp = self.sharp_curvature * (x - self.sharp_at) ** 2
+        return sharp <= self.flat_curvature * (x - self.flat_at) ** 2
+
+    def _value(self, x):
+        sharp = self.sharp_curvature * (x[0] - self.sharp_at) ** 2 / 2
+        return np.minimum(sharp, self.flat_curvature * (x[0] - self.flat_at) ** 2 / 2)
+
+    def _gradient(self, x):
+        sharp = self.sharp_curvature * (x[0] - self.sharp_at)
+        flat = self.flat_curvature * (x[0] - self.flat_at)
+        return np.where(self.in_sharp_well(x), sharp, flat)[None]
+
+    def _hessian(self, x):
+        curvature = np.where(self.in_sharp_well(x), self.sharp_curvature, self.flat_curvature)
+        return curvature[None, None]
+
+
+# --8<-- [end:sharp_and_flat]
+
+
+def sharp_and_flat() -> SharpAndFlat:
+    """Chapter 9's two minima of equal depth: ``min(8 (x + 2)**2, x**2 / 2)``.
+
+    The sharp minimum is at x = -2 with f'' = 16, the flat one at x = 0 with f'' = 1, both with
+    f = 0. The parabolas meet at x = -8/3 and x = -1.6, where f = 32/9 and 1.28: the narrow
+    well spans (-8/3, -1.6). Gradient descent with learning rate lr settles in a minimum only
+    if lr * f'' < 2 there, so for 0.125 < lr < 2 the sharp minimum is unstable and the flat
+    one is not. Start 3.0; plot ranges x in (-4, 4), values (0, 3).
+    """
+    return SharpAndFlat()
 
 
 def trajectory(

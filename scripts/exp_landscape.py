@@ -9,9 +9,16 @@
   size n = 2, 10, 100;
 - ``plateau_paths()`` and ``plateau_table()``: SGD, Momentum and Adam (lr 0.1) leaving the
   plateau of 1 - exp(-x²): the losses from 2.5, and the steps until f < 0.5 per start;
-- ``saddle_paths()``: SGD, Momentum, RMSProp and Adam (lr 0.01) at the saddle of x² - y².
+- ``saddle_paths()``: SGD, Momentum, RMSProp and Adam (lr 0.01) at the saddle of x² - y²;
+- ``sharp_flat_table()``, ``sharp_flat_sweep()`` and ``sharp_flat_ends()``: 1000 runs from
+  starts spread over (-4, 4) on ``landscapes.sharp_and_flat()`` (a sharp and a flat minimum of
+  equal depth), 2000 steps each, with SGD, SGD with gradient noise (sigma 2) and Momentum
+  (0.9): the share that ends in the flat minimum per learning rate (the page's table and the
+  figure), and where each start ends; ``sharp_flat_noise_seeds()`` the noisy column for other
+  seeds.
 
-The 2-D and 1-D runs are deterministic (no seed); the GOE samples are seeded. The test
+The 2-D and 1-D runs are deterministic (no seed), except the noisy runs on the two minima;
+the GOE samples and the gradient noise are seeded. The test
 functions that ``optimizers.landscapes`` does not have (the plateau, the 2-D function with two
 valleys) are defined here as ``Landscape`` subclasses; the page defines the plateau the same
 way. ``numbers()`` gives the page's ``{{ }}`` numbers; ``tests/chapters/test_ch_landscape.py``
@@ -234,6 +241,83 @@ def escape_step(points: np.ndarray, level: float = 1.0) -> int | None:
     return int(out[0]) if len(out) else None
 
 
+# ----------------------------------------------------------------------------- sharp and flat
+
+SHARP_STARTS = np.linspace(-4.0, 4.0, 1001)[:-1] + 0.004  # 1000 starts, one per 0.008
+SHARP_STEPS = 2000
+SHARP_SIGMA = 2.0
+SHARP_MOMENTUM = 0.9
+SHARP_METHODS = ("SGD", "SGD + noise", "Momentum")
+SHARP_TABLE_LRS = (0.02, 0.05, 0.1, 0.12, 0.15, 0.2)
+SHARP_SWEEP_LRS = (0.01, 0.015, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.1, 0.11, 0.12)
+SHARP_SWEEP_LRS += (0.13, 0.14, 0.15, 0.17, 0.2, 0.22, 0.23, 0.25, 0.27, 0.3)  # not 2/16
+SHARP_STRIPS = (("SGD", 0.05), ("SGD", 0.12), ("SGD", 0.15), ("Momentum", 0.05))
+SHARP_ENDS = (*SHARP_STRIPS, ("Momentum", 0.15), ("Momentum", 0.2))  # the last two for the tests
+NOISE_SEEDS = tuple(range(10))
+
+
+def sharp_flat_run(method: str, lr: float, seed: int = 0) -> np.ndarray:
+    """Where the 1000 runs end after SHARP_STEPS steps (all updated at once, as one array).
+
+    The same computation as the page's code block: the parameter is the row of all starts,
+    shape (1, 1000); "SGD + noise" takes its gradients from ``with_gradient_noise(f, 2, seed)``.
+    """
+    f = landscapes.sharp_and_flat()
+    if method == "Momentum":
+        optimizer, source = Momentum(lr=lr, momentum=SHARP_MOMENTUM), f
+    else:
+        optimizer = SGD(lr=lr)
+        noisy = method == "SGD + noise"
+        source = landscapes.with_gradient_noise(f, SHARP_SIGMA, seed=seed) if noisy else f
+    params = {"x": SHARP_STARTS[None].copy()}
+    for _ in range(SHARP_STEPS):
+        optimizer.update(params, {"x": source.gradient(params["x"])})
+    return params["x"][0]
+
+
+def share_flat(ends: np.ndarray) -> float:
+    """The share of runs that end outside the narrow well (in the flat one)."""
+    return float(np.mean(~landscapes.sharp_and_flat().in_sharp_well(ends[None])))
+
+
+@experiment
+def sharp_flat_table() -> dict[str, dict[float, float]]:
+    """Share of runs ending in the flat minimum, per method and learning rate of the table."""
+    return {
+        method: {lr: share_flat(sharp_flat_run(method, lr)) for lr in SHARP_TABLE_LRS}
+        for method in SHARP_METHODS
+    }
+
+
+@experiment
+def sharp_flat_sweep() -> dict[str, np.ndarray]:
+    """The same share over SHARP_SWEEP_LRS (the figure's right panel)."""
+    return {
+        method: np.array([share_flat(sharp_flat_run(method, lr)) for lr in SHARP_SWEEP_LRS])
+        for method in SHARP_METHODS
+    }
+
+
+@experiment
+def sharp_flat_ends() -> dict[tuple[str, float], np.ndarray]:
+    """Where every start ends, per (method, learning rate): the figure's strips and two more."""
+    return {(method, lr): sharp_flat_run(method, lr) for method, lr in SHARP_ENDS}
+
+
+@experiment
+def sharp_flat_noise_seeds(seeds: tuple[int, ...] = NOISE_SEEDS) -> dict[int, dict[float, float]]:
+    """The noisy column of the table for other seeds of the gradient noise."""
+    return {
+        seed: {lr: share_flat(sharp_flat_run("SGD + noise", lr, seed)) for lr in SHARP_TABLE_LRS}
+        for seed in seeds
+    }
+
+
+def mean_height(lr: float, curvature: float, sigma: float = SHARP_SIGMA) -> float:
+    """Chapter 1's average loss of SGD with noise in a well: lr sigma^2 / (2 (2 - lr curvature))."""
+    return lr * sigma**2 / (2 * (2 - lr * curvature))
+
+
 # ----------------------------------------------------------------------------- page numbers
 
 
@@ -264,4 +348,13 @@ def page_numbers() -> dict:
         values[f"leave_{name.lower()}_approx"] = int(round(len(inside(paths[name])) - 1, -1))
     values["rmsprop_y1"] = float(paths["RMSProp"][1, 1])
     values["adam_y_01_step"] = int(np.argmax(np.abs(paths["Adam"][:, 1]) > 0.1))
+
+    table = sharp_flat_table()  # percentages that end in the flat minimum
+    quoted = {"SGD": (0.1, 0.12), "SGD + noise": (0.05, 0.1), "Momentum": (0.15, 0.2)}
+    for method, key in (("SGD", "sgd"), ("SGD + noise", "noisy"), ("Momentum", "momentum")):
+        for lr in quoted[method]:
+            values[f"flat_{key}_{lr:g}".replace(".", "_")] = 100 * table[method][lr]
+    below = [table["Momentum"][lr] for lr in SHARP_TABLE_LRS if lr <= 0.1]
+    values["flat_momentum_min"] = 100 * min(below)
+    values["flat_momentum_max"] = 100 * max(below)
     return values

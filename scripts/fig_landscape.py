@@ -6,7 +6,9 @@
   are positive as the dimension grows, and the fraction of negative eigenvalues;
 - ``landscape-plateau.svg``: SGD, Momentum and Adam leaving the plateau of 1 - exp(-x²);
 - ``landscape-saddle-paths.svg`` and ``landscape-saddle.gif``: SGD, Momentum, RMSProp and Adam
-  (all with lr 0.01) at the saddle of x² - y².
+  (all with lr 0.01) at the saddle of x² - y²;
+- ``landscape-sharp-flat.svg``: a sharp and a flat minimum of equal depth: which one 1000 runs
+  end in, per start and per learning rate.
 
 The runs, and the test functions that ``optimizers.landscapes`` does not have, are in
 ``scripts/exp_landscape.py`` (stored results); this module only draws.
@@ -23,6 +25,12 @@ from scripts.exp_landscape import (
     DIMENSIONS,
     INDEX_DIMENSIONS,
     PLATEAU_STARTS,
+    SHARP_METHODS,
+    SHARP_MOMENTUM,
+    SHARP_SIGMA,
+    SHARP_STARTS,
+    SHARP_STRIPS,
+    SHARP_SWEEP_LRS,
     Plateau2D,
     TwoValleys,
     cubic,
@@ -34,6 +42,8 @@ from scripts.exp_landscape import (
     plateau_table,
     positive_fractions,
     saddle_paths,
+    sharp_flat_ends,
+    sharp_flat_sweep,
 )
 from scripts.figures import figure
 from scripts.plotting import COLORS, contour, grid
@@ -203,7 +213,7 @@ def saddle_figure():
     ax2.set_ylim(5e-4, 3)
     ax2.set_xlabel("step")
     ax2.set_ylabel("$|y|$")
-    ax2.legend(loc="lower right")
+    ax2.legend(loc="center left")
     return fig
 
 
@@ -247,3 +257,79 @@ def saddle_animation(out):
                 writer.grab_frame()
     finally:
         plt.close(fig)
+
+
+# ----------------------------------------------------------------------------- sharp and flat
+
+SHARP_COLOR, FLAT_COLOR = "k", "0.72"  # where a run ends: told apart by lightness
+SWEEP_STYLES = {
+    "SGD": {"color": COLORS["SGD"], "linestyle": "-", "marker": "o"},
+    "SGD + noise": {"color": COLORS["SGD"], "linestyle": "--", "marker": "o", "mfc": "white"},
+    "Momentum": {"color": COLORS["Momentum"], "linestyle": ":", "marker": "s"},
+}
+
+
+def _sweep_label(method: str) -> str:
+    return f"SGD, $\\sigma = {SHARP_SIGMA:g}$" if method == "SGD + noise" else method
+
+
+@figure("landscape-sharp-flat.svg")
+def sharp_flat():
+    """Left: the function, and under it which minimum each start ends in (one strip per run
+    setting). Right: the share of runs that end in the flat minimum against the learning rate."""
+    f = landscapes.sharp_and_flat()
+    fig = plt.figure(figsize=(11, 4.2))
+    outer = fig.add_gridspec(1, 2, wspace=0.25)
+    left = outer[0].subgridspec(2, 1, height_ratios=(3, 1.4), hspace=0.08)
+    ax = fig.add_subplot(left[0])
+    xs = np.linspace(*f.xlim, 801)
+    ax.plot(xs, f.value(xs[None]), color="k", linewidth=1.2)
+    ax.plot(f.local_minima[0][0], 0, "o", color=SHARP_COLOR, markersize=7)
+    ax.plot(f.minimum[0], 0, "o", color=FLAT_COLOR, markeredgecolor="k", markersize=7)
+    ax.annotate("$f'' = 16$", (-2, 0), (-3.4, 1.2), arrowprops={"arrowstyle": "-", "lw": 0.6})
+    ax.annotate("$f'' = 1$", (0, 0), (0.9, 1.2), arrowprops={"arrowstyle": "-", "lw": 0.6})
+    ax.set_ylim(-0.1, 3.2)
+    ax.set_xlim(*f.xlim)
+    ax.set_ylabel("$f(x)$")
+    ax.tick_params(labelbottom=False)
+
+    strips = fig.add_subplot(left[1], sharex=ax)
+    ends = sharp_flat_ends()
+    width = SHARP_STARTS[1] - SHARP_STARTS[0]
+    for row, key in enumerate(SHARP_STRIPS):
+        sharp = f.in_sharp_well(ends[key][None])
+        cuts = [0, *(np.nonzero(np.diff(sharp))[0] + 1), len(sharp)]  # runs of one outcome
+        for a, b in zip(cuts, cuts[1:], strict=False):
+            color = SHARP_COLOR if sharp[a] else FLAT_COLOR
+            span = [(SHARP_STARTS[a] - width / 2, (b - a) * width)]
+            strips.broken_barh(span, (-row - 0.4, 0.8), color=color, linewidth=0)
+    strips.set_yticks(-np.arange(len(SHARP_STRIPS)))
+    strips.set_yticklabels([f"{method}, $\\eta = {lr:g}$" for method, lr in SHARP_STRIPS])
+    strips.set_ylim(-len(SHARP_STRIPS) + 0.4, 0.6)
+    strips.set_xlabel("$x_0$")
+    strips.spines["left"].set_visible(False)
+    strips.tick_params(axis="y", length=0)
+
+    ax2 = fig.add_subplot(outer[1])
+    sweep = sharp_flat_sweep()
+    for method in SHARP_METHODS:
+        ax2.semilogx(
+            SHARP_SWEEP_LRS,
+            100 * sweep[method],
+            label=_sweep_label(method),
+            markersize=4,
+            linewidth=1.3,
+            **SWEEP_STYLES[method],
+        )
+    limits = (
+        (2 / 16, "$2/16$", "right", 1 / 1.03),
+        (2 * (1 + SHARP_MOMENTUM) / 16, "$2(1+\\beta)/16$", "left", 1.03),
+    )
+    for lr, text, side, shift in limits:
+        ax2.axvline(lr, color="0.5", linestyle="-", linewidth=0.7)
+        ax2.text(lr * shift, 61, text, fontsize=9, color="0.3", ha=side)
+    ax2.set_ylim(60, 102.5)
+    ax2.set_xlabel("$\\eta$")
+    ax2.set_ylabel("$\\%\\ \\ x_{2000} \\notin (-8/3,\\ -1.6)$")
+    ax2.legend(loc="center left")
+    return fig

@@ -144,3 +144,128 @@ def test_saddle_paths():
     assert exp.SADDLE_STEPS >= leave["SGD"]
     gif_steps = 10 * 39  # the last frame shows step 390
     assert gif_steps >= leave["SGD"]
+
+
+# ----------------------------------------------------------------------------- sharp and flat
+# The runs on landscapes.sharp_and_flat() use only +, - and * on float64 (and seeded normal
+# noise), so every machine gives the same bits: the noiseless shares are checked exactly; the
+# noisy ones with the spread measured over the seeds 0-9 of the gradient noise.
+
+
+def test_sharp_and_flat_geometry():
+    f = landscapes.sharp_and_flat()
+    # "the narrow well spans (-8/3, -1.6)", "its rims stand 32/9 ≈ 3.56 and 1.28 above the minima"
+    inside = f.in_sharp_well(np.array([[-8 / 3 + 1e-9, -1.6 - 1e-9]]))
+    outside = f.in_sharp_well(np.array([[-8 / 3 - 1e-9, -1.6 + 1e-9]]))
+    assert inside.all() and not outside.any()
+    assert f.value(np.array([-1.6])) == pytest.approx(1.28)
+    assert f.value(np.array([-8 / 3])) == pytest.approx(32 / 9) and round(32 / 9, 2) == 3.56
+    # "0.4 from the bottom on the right, 2/3 on the left"; "1 - 0.12 * 16 = -0.92"
+    assert 1 - 0.12 * 16 == pytest.approx(-0.92) and 0.4 / 0.92 == pytest.approx(0.4348, abs=1e-4)
+    # the two stability limits: 2/16 and 2 (1 + 0.9) / 16
+    assert 2 / 16 == 0.125 and 2 * (1 + exp.SHARP_MOMENTUM) / 16 == pytest.approx(0.2375)
+    # "the 30 % of the starts left of -1.6 roll into the narrow well" (all of them: GD basin)
+    assert np.mean(exp.SHARP_STARTS < -1.6) == 0.3
+
+
+def test_sharp_flat_block_is_the_stored_experiment():
+    source, printed = code_block(DOCS / "en" / "landscape.md", "in_sharp_well")
+    assert_block_runs(
+        source,
+        "np.linspace(-4, 4, 1001)[:-1] + 0.004",
+        "steps=2000",
+        "sigma=2.0, seed=0",
+        "momentum=0.9",
+        "(0.02, 0.05, 0.1, 0.12, 0.15, 0.2)",
+    )
+    assert exp.SHARP_STEPS == 2000 and exp.SHARP_SIGMA == 2.0
+    table = exp.sharp_flat_table()
+    rows = [line.split() for line in printed[1:]]
+    assert [float(row[0]) for row in rows] == list(exp.SHARP_TABLE_LRS)
+    for row, lr in zip(rows, exp.SHARP_TABLE_LRS, strict=True):
+        shown = [float(cell) for cell in row[1:]]
+        assert shown == [round(table[method][lr], 3) for method in exp.SHARP_METHODS]
+
+
+def test_gradient_descent_obeys_the_stability_limit():
+    sgd = exp.sharp_flat_table()["SGD"]
+    # "up to 0.1 the 30% of the starts left of -1.6 end in the narrow well, the other 70% in
+    # the flat minimum" (exact; the starts themselves are checked in the momentum test)
+    assert sgd[0.02] == sgd[0.05] == sgd[0.1] == 0.7
+    # "at 0.12, just below the limit, 84%"; "from 0.15 on, every run" (exact)
+    assert sgd[0.12] == 0.841
+    assert sgd[0.15] == sgd[0.2] == 1.0
+    sweep = dict(zip(exp.SHARP_SWEEP_LRS, exp.sharp_flat_sweep()["SGD"], strict=True))
+    assert all(share == 1.0 for lr, share in sweep.items() if lr > 2 / 16)
+    assert all(share == 0.7 for lr, share in sweep.items() if lr <= 0.1)
+    # at 0.12 the narrow well keeps only the starts inside it that never jump its right rim:
+    # those less than 0.4 / 0.92 from the bottom on the left (and all on the right); the starts
+    # left of -8/3 drop in wherever their slide takes them, and some jump out
+    ends = exp.sharp_flat_ends()[("SGD", 0.12)]
+    sharp = landscapes.sharp_and_flat().in_sharp_well(ends[None])
+    x0 = exp.SHARP_STARTS
+    assert sharp[(x0 > -2 - 0.4 / 0.92) & (x0 < -1.6)].all()
+    assert not sharp[(x0 > -8 / 3) & (x0 < -2 - 0.4 / 0.92)].any()
+    assert sharp[x0 < -8 / 3].any() and not sharp[x0 < -8 / 3].all()
+
+
+def test_noise_empties_the_narrow_well_before_the_limit():
+    table = exp.sharp_flat_table()["SGD + noise"]
+    seeds = exp.sharp_flat_noise_seeds()
+    # seeds 0-9 measured: lr 0.02: 0.698-0.700; 0.05: 0.713-0.722; 0.1: 0.994-0.999;
+    # 0.12: 0.996-1.000; 0.15: 0.993-0.997; 0.2: 0.981-0.994
+    for shares in [table, *seeds.values()]:
+        assert 0.68 <= shares[0.02] <= 0.71  # "at 0.02 the noise changes almost nothing"
+        assert 0.69 <= shares[0.05] <= 0.75  # "at 0.05 hardly more"
+        assert shares[0.1] >= 0.98  # "at 0.1, below the limit, almost every run"
+        assert shares[0.12] >= 0.98
+        assert 0.95 <= shares[0.15] < 1 and 0.95 <= shares[0.2] < 1  # "a few are passing through"
+    # "the average height of SGD with noise in a well: eta sigma^2 / (2 (2 - eta lambda))":
+    # at eta = 0.1, sigma = 2: 0.5 in the narrow well, 0.105 in the wide one, the rim at 1.28
+    # the figure: the noisy runs make the jump "well before" the line 2/16 (seed 0)
+    sweep = dict(zip(exp.SHARP_SWEEP_LRS, exp.sharp_flat_sweep()["SGD + noise"], strict=True))
+    assert all(share > 0.95 for lr, share in sweep.items() if 0.07 <= lr <= 0.12)
+    assert exp.mean_height(0.1, 16.0) == pytest.approx(0.5)
+    assert round(exp.mean_height(0.1, 1.0), 3) == 0.105
+    assert round(exp.mean_height(0.05, 16.0), 3) == 0.083
+
+
+def test_momentum_rolls_past_but_has_a_higher_limit():
+    momentum, sgd = exp.sharp_flat_table()["Momentum"], exp.sharp_flat_table()["SGD"]
+    # "more often than SGD up to 0.1 (81% to 89%)" (exact, deterministic)
+    assert [momentum[lr] for lr in (0.02, 0.05, 0.1)] == [0.886, 0.816, 0.807]
+    assert all(momentum[lr] > sgd[lr] for lr in (0.02, 0.05, 0.1))
+    sweep = dict(zip(exp.SHARP_SWEEP_LRS, exp.sharp_flat_sweep()["Momentum"], strict=True))
+    # the figure: "stays above 70 but goes up and down, 100 only beyond 2(1 + beta)/16"
+    assert all(share > 0.7 for share in sweep.values())
+    assert all(share == 1.0 for lr, share in sweep.items() if lr > 0.2375)
+    assert all(share < 1.0 for lr, share in sweep.items() if lr < 0.2375)
+    # "at 0.15 and 0.2, where SGD cannot stay, some momentum runs settle in the narrow well";
+    # "at 0.2 a few runs still swing across both wells"
+    f = landscapes.sharp_and_flat()
+    for lr, settled in ((0.15, 120), (0.2, 83)):
+        ends = exp.sharp_flat_ends()[("Momentum", lr)]
+        assert np.sum(np.abs(ends + 2) < 1e-9) == settled
+    swinging = exp.sharp_flat_ends()[("Momentum", 0.2)]
+    swinging = swinging[(np.abs(swinging + 2) > 1e-9) & (np.abs(swinging) > 1e-9)]
+    assert 0 < len(swinging) < 50
+    settled = exp.sharp_flat_ends()[("Momentum", 0.15)]
+    assert np.all((np.abs(settled + 2) < 1e-9) | (np.abs(settled) < 1e-9))  # every run at 0.15
+    # the strip: a run that comes down the left slope crosses the narrow well and leaves it;
+    # a few runs from the far right fall into it; the rest of the right ends flat
+    ends = exp.sharp_flat_ends()[("Momentum", 0.05)]
+    sharp = f.in_sharp_well(ends[None])
+    x0 = exp.SHARP_STARTS
+    assert not sharp[x0 < -8 / 3].any()
+    assert sharp[x0 > 3].any() and not sharp[(x0 > -1.6) & (x0 < 3)].any()
+    # SGD at 0.05, for comparison: exactly the starts left of -1.6 end in the narrow well
+    sgd_ends = exp.sharp_flat_ends()[("SGD", 0.05)]
+    assert (f.in_sharp_well(sgd_ends[None]) == (x0 < -1.6)).all()
+
+
+def test_rescaling_block():
+    """Dinh et al.'s point on the page: the same function w1 * w2 = 1 at any sharpness."""
+    source, printed = code_block(DOCS / "en" / "landscape.md", "def hessian(w1, w2)")
+    assert_block_runs(source, "(1, 2, 5, 10)")
+    sharpness = [float(line.split("sharpness")[1]) for line in printed]
+    assert sharpness == [round(a**2 + 1 / a**2, 2) for a in (1, 2, 5, 10)]

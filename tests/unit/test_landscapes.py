@@ -48,6 +48,7 @@ FUNCTIONS = {
     "saddle": saddle,
     "local_minimum_1d": local_minimum_1d,
     "plateau": landscapes.plateau,
+    "sharp_and_flat": landscapes.sharp_and_flat,
     "quadratic_spd": lambda: quadratic(random_spd(4, 0), b=[1.0, -2.0, 0.5, 3.0]),
     "quadratic_indefinite": lambda: quadratic([[1.0, 2.0, 0.0], [2.0, -1.0, 0.5], [0.0, 0.5, 3.0]]),
 }
@@ -186,6 +187,45 @@ def test_rotated_is_the_same_valley_turned():
     np.testing.assert_allclose(eigenvalues, [0.1, 2.0], rtol=1e-14)
     # the flat direction (eigenvalue 0.1) is the long axis (cos, sin)
     assert abs(eigenvectors[:, 0] @ [math.cos(angle), math.sin(angle)]) == pytest.approx(1.0)
+
+
+def test_sharp_and_flat_states_its_points_exactly():
+    f = landscapes.sharp_and_flat()
+    assert f.minimum.tolist() == [0.0] and [m.tolist() for m in f.local_minima] == [[-2.0]]
+    for x, value in ((-2.0, 0.0), (0.0, 0.0), (-1.6, 1.28), (-8 / 3, 32 / 9), (2.0, 2.0)):
+        assert f.value(np.array([x])) == pytest.approx(value, abs=1e-14)
+    # the curvatures: 16 in the narrow well (-8/3, -1.6), 1 everywhere else
+    xs = np.array([[-4.0, -2.7, -2.6, -2.0, -1.7, -1.5, 0.0, 3.0]])
+    assert f.in_sharp_well(xs).tolist() == [False, False, True, True, True, False, False, False]
+    assert f.hessian(xs)[0, 0].tolist() == [1.0, 1.0, 16.0, 16.0, 16.0, 1.0, 1.0, 1.0]
+    np.testing.assert_array_equal(
+        f.gradient(xs)[0], np.where(f.in_sharp_well(xs), 16 * (xs[0] + 2), xs[0])
+    )
+    # on a kink, both parabolas have the same value; the gradient is the sharp one's
+    assert f.in_sharp_well(np.array([-1.6])) and f.gradient(np.array([-1.6]))[0] == pytest.approx(
+        6.4
+    )
+
+
+def test_sharp_and_flat_stability_limit():
+    """SGD stays in the sharp minimum only for lr < 2/16; the flat one holds up to lr < 2."""
+    f = landscapes.sharp_and_flat()
+    near = [-2.0 + 1e-3]
+    assert abs(trajectory(SGD(0.12), f, near, 500)[-1, 0] + 2.0) < 1e-9
+    assert abs(trajectory(SGD(0.13), f, near, 500)[-1, 0]) < 1e-9  # thrown out, ends at 0
+    assert abs(trajectory(SGD(1.9), f, [1e-3], 2000)[-1, 0]) < 1e-9
+
+
+def test_sharp_and_flat_arguments():
+    g = landscapes.SharpAndFlat(sharp_at=1.0, sharp_curvature=9.0, flat_at=-1.0, flat_curvature=4.0)
+    assert g.value(np.array([1.0])) == 0.0 and g.hessian(np.array([1.0]))[0, 0] == 9.0
+    assert g.value(np.array([-1.0])) == 0.0 and g.hessian(np.array([-1.0]))[0, 0] == 4.0
+    with pytest.raises(ValueError, match="sharp_curvature must be a positive finite number, got 0"):
+        landscapes.SharpAndFlat(sharp_curvature=0)
+    with pytest.raises(TypeError, match="flat_at must be a real number"):
+        landscapes.SharpAndFlat(flat_at="0")
+    with pytest.raises(ValueError, match="sharp_at and flat_at must differ"):
+        landscapes.SharpAndFlat(sharp_at=0.0)
 
 
 # ----------------------------------------------------------------------------- grids
