@@ -1,7 +1,7 @@
 """Figures of chapter 7 (compare): the optimizers side by side, learning-rate sweeps, digits.
 
 The paths, step counts and digits runs are the stored experiments of ``scripts/exp_compare.py``
-(the digits comparison, five optimizers for 2000 iterations plus a learning-rate sweep of 500
+(the digits comparison, seven optimizers for 2000 iterations plus a learning-rate sweep of 500
 iterations, is the most expensive of the book); this module only draws them.
 """
 
@@ -19,22 +19,33 @@ from scripts.exp_compare import (
     DIGITS_ITERATIONS,
     FOUR,
     GRID_FACTORS,
-    LR_GRID,
     MAX_STEPS,
-    SIX,
+    SEVEN,
     STEPS,
     SWEEP_ITERATIONS,
-    SWEEP_LRS,
     digits_run,
     diverged,
     grid_lr,
     lr_sweep,
     settle_steps,
+    sweep_grid,
     sweep_loss,
+    sweep_lrs,
     valley_paths,
 )
 from scripts.figures import figure
 from scripts.plotting import COLORS, VALLEY_LEVELS, grid, path
+
+# Lines of the sweeps and the digits runs are told apart by marker as well as by colour.
+MARKERS = {
+    "SGD": "o",
+    "Momentum": "x",
+    "Nesterov": "+",
+    "AdaGrad": "s",
+    "RMSProp": "^",
+    "AdaDelta": "v",
+    "Adam": "D",
+}
 
 
 def light_contour(ax, f, n: int = 60, levels=VALLEY_LEVELS) -> None:
@@ -77,12 +88,17 @@ def four_panel():
     return fig
 
 
-@figure("compare-six.svg")
-def six_panel():
-    """The four of the sources plus Nesterov (lr 0.1) and RMSProp (lr 0.3)."""
-    fig, axes = plt.subplots(2, 3, figsize=(13, 5.4), sharex=True, sharey=True)
-    for ax, (name, lr) in zip(axes.flat, SIX.items(), strict=True):
-        paths_panel(ax, name, lr)
+@figure("compare-seven.svg")
+def seven_panel():
+    """The four of the sources plus Nesterov (lr 0.1), RMSProp (lr 0.3) and AdaDelta (lr 1):
+    SGD, Momentum and Nesterov in the top row (its fourth place empty), the four per-coordinate
+    methods in the bottom row."""
+    fig, axes = plt.subplots(2, 4, figsize=(16.5, 5.2), sharex=True, sharey=True)
+    top = ["SGD", "Momentum", "Nesterov"]
+    bottom = [name for name in SEVEN if name not in top]
+    for ax, name in zip([*axes[0, :3], *axes[1]], top + bottom, strict=True):
+        paths_panel(ax, name, SEVEN[name])
+    axes[0, 3].set_axis_off()
     for ax in axes[0]:
         ax.set_xlabel("")
     for ax in axes[:, 1:].flat:
@@ -93,11 +109,11 @@ def six_panel():
 
 @figure("compare-lr-grid.svg")
 def lr_grid():
-    """Small multiples: each optimizer (rows) at 0.1, 0.3, 1, 3 and 10 times its lr of SIX."""
+    """Small multiples: each optimizer (rows) at 0.1, 0.3, 1, 3 and 10 times its lr of SEVEN."""
     factors = GRID_FACTORS
-    fig, axes = plt.subplots(len(SIX), len(factors), figsize=(12, 8.4), sharex=True, sharey=True)
+    fig, axes = plt.subplots(len(SEVEN), len(factors), figsize=(12, 9.8), sharex=True, sharey=True)
     f = landscapes.ill_conditioned()
-    for row, name in zip(axes, SIX, strict=True):
+    for row, name in zip(axes, SEVEN, strict=True):
         for ax, factor in zip(row, factors, strict=True):
             lr = grid_lr(name, factor)
             points = paths_panel(ax, name, lr, title=False, small=True)
@@ -123,13 +139,26 @@ def lr_grid():
 
 @figure("compare-lr-sweep.svg")
 def lr_sweep_figure():
-    """Steps until the loss settles below 1e-3, against the lr, on both valleys (log scales)."""
+    """Steps until the loss settles below 1e-3, against the lr, on both valleys (log scales).
+
+    AdaDelta's curve is on its own grid, up to lr 1000 (its lr only scales a step of ~0.0045)."""
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
     for ax, rotated, title in ((axes[0], False, "axis-aligned"), (axes[1], True, "rotated by 45°")):
         for name, counts in lr_sweep(rotated).items():
             y = np.array([np.nan if n is None else n for n in counts], dtype=float)
-            ax.loglog(LR_GRID, y, "-", color=COLORS[name], label=name, linewidth=1.4)
-            lr0, n0 = SIX[name], settle_steps(rotated)[name]
+            ax.loglog(
+                sweep_grid(name),
+                y,
+                "-",
+                color=COLORS[name],
+                label=name,
+                linewidth=1.4,
+                marker=MARKERS[name],
+                markevery=(2, 5),
+                markersize=4,
+                markerfacecolor="none",
+            )
+            lr0, n0 = SEVEN[name], settle_steps(rotated)[name]
             if n0 is not None:
                 ax.plot(lr0, n0, "o", color=COLORS[name], markersize=6)
         ax.set_title(title)
@@ -143,9 +172,10 @@ def lr_sweep_figure():
 
 @figure("compare-digits.svg")
 def digits():
-    """Left: five optimizers at their default lrs, 2000 iterations. Right: a 500-iteration sweep."""
+    """Left: seven optimizers at their default lrs, 2000 iterations. Right: a 500-iteration sweep
+    (AdaDelta's up to lr 30)."""
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 4.4))
-    markers = {"SGD": "o", "Momentum": "x", "AdaGrad": "s", "RMSProp": "^", "Adam": "D"}
+    markers = MARKERS
     x = np.arange(1, DIGITS_ITERATIONS + 1)
     for name, lr in DIGITS_DEFAULTS.items():
         history = digits_run(name, lr, DIGITS_ITERATIONS)
@@ -164,9 +194,10 @@ def digits():
     ax.set_ylabel("training loss (smoothed)")
 
     for name in DIGITS_DEFAULTS:
-        finals = [sweep_loss(name, lr) for lr in SWEEP_LRS]
-        ax2.loglog(SWEEP_LRS, finals, marker=markers[name], color=COLORS[name])
-        default = SWEEP_LRS.index(DIGITS_DEFAULTS[name])
+        lrs = sweep_lrs(name)
+        finals = [sweep_loss(name, lr) for lr in lrs]
+        ax2.loglog(lrs, finals, marker=markers[name], color=COLORS[name])
+        default = lrs.index(DIGITS_DEFAULTS[name])
         ax2.plot(
             DIGITS_DEFAULTS[name],
             finals[default],
