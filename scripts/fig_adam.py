@@ -42,8 +42,10 @@ def bias_correction():
     ratios = step_ratios(1000)
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 3.8))
     t = ratios["t"]
-    ax.semilogx(t, ratios["m_only"], color="C3", label=r"$\hat m_t / \sqrt{v_t}$ (m corrected)")
-    ax.semilogx(t, ratios["raw"], color="C1", label=r"$m_t / \sqrt{v_t}$ (no correction)")
+    ax.semilogx(
+        t, ratios["m_only"], "-.", color="C3", label=r"$\hat m_t / \sqrt{v_t}$ (m corrected)"
+    )
+    ax.semilogx(t, ratios["raw"], "--", color="C1", label=r"$m_t / \sqrt{v_t}$ (no correction)")
     ax.semilogx(t, ratios["both"], color="C2", label=r"$\hat m_t / \sqrt{\hat v_t}$ (Adam)")
     ax.set_yscale("log")
     ax.set_yticks([1, 3, 10, 30])
@@ -53,9 +55,12 @@ def bias_correction():
     ax.legend(loc="upper right")
 
     lr = DIGITS_LR
-    for label, corrected, color in (("with bias correction", True, "C2"), ("without", False, "C1")):
+    for label, corrected, color, style in (
+        ("with bias correction", True, "C2", "-"),
+        ("without", False, "C1", "--"),
+    ):
         history = adam_digits(lr, corrected)
-        ax2.plot(smooth_curve(history.loss), color=color, label=f"Adam, lr = {lr}, {label}")
+        ax2.plot(smooth_curve(history.loss), style, color=color, label=f"Adam, lr = {lr}, {label}")
     ax2.set_yscale("log")
     ax2.set_xlabel("iteration")
     ax2.set_ylabel("loss (smoothed)")
@@ -87,7 +92,7 @@ def amsgrad():
     steps = ONLINE_STEPS
     fig, ax = plt.subplots(figsize=(8, 3.4))
     for name, xs in online_runs().items():
-        color = COLORS["Adam"] if name == "Adam" else "C8"
+        color = COLORS["Adam"] if name == "Adam" else "C3"
         ax.plot(np.arange(1, steps + 1), xs, color=color, linewidth=0.8, label=name)
     ax.axhline(-1, color="k", linestyle="--", linewidth=0.8)
     ax.text(50, -0.95, "best $x = -1$", ha="left", va="bottom")

@@ -125,16 +125,26 @@ def adadelta():
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 3.8), width_ratios=[1.25, 1])
     contour(ax, f, levels=VALLEY_LEVELS, xlim=(-8, 2), ylim=(-2.5, 2.5))
     steps = np.arange(1, LONG + 1)
-    for eps, color in ((1e-6, "C5"), (1e-4, "C9"), (1e-2, "C8")):
+    # The three paths nearly coincide: the first is drawn wide underneath, the next narrower and
+    # dashed, the last thin and dotted on top, so all three stay visible.
+    styles = (
+        (1e-6, {"color": "C5", "linestyle": "-", "linewidth": 5.0}),
+        (1e-4, {"color": "C1", "linestyle": "--", "linewidth": 2.2}),
+        (1e-2, {"color": "C6", "linestyle": ":", "linewidth": 1.4}),
+    )
+    for eps, style in styles:
         points = run(AdaDelta(rho=0.95, eps=eps), f, LONG)
         label = rf"$\epsilon = 10^{{{round(np.log10(eps))}}}$"
-        ax.plot(points[:, 0], points[:, 1], color=color, linewidth=1.4, label=label)
-        ax2.loglog(steps, np.linalg.norm(np.diff(points, axis=0), axis=1), color=color, label=label)
+        ax.plot(points[:, 0], points[:, 1], label=label, **style)
+        lengths = np.linalg.norm(np.diff(points, axis=0), axis=1)
+        ax2.loglog(
+            steps, lengths, label=label, **{**style, "linewidth": min(style["linewidth"], 2.2)}
+        )
     ax.plot(*f.start, "s", color="k", markersize=5)
     ax.set_aspect("equal")
-    ax.legend(loc="upper right")
+    ax.legend(loc="upper right", handlelength=3)
     ax2.set_ylim(1e-6, 2)
     ax2.set_xlabel("step")
     ax2.set_ylabel("step length")
-    ax2.legend(loc="lower left")
+    ax2.legend(loc="lower left", handlelength=3)
     return fig

@@ -46,9 +46,12 @@ from scripts.exp_batchnorm import (
     shared_statistics,
 )
 from scripts.figures import figure
+from scripts.plotting import STYLE  # noqa: F401  (the palette and the transparent background)
 
 CLASS_COLORS = ("C0", "C3")
 BN_COLORS = {False: "C7", True: "C2"}
+# grey and green look alike to a red-green colour-blind reader: the lines differ in style too
+BN_STYLES = {False: "--", True: "-"}
 BN_LABELS = {False: "without BN", True: "with BN"}
 
 
@@ -170,7 +173,7 @@ def weight_scales():
             if h.diverged:  # stopped after a few updates: mark where
                 ax.plot(h.iterations, 0.05, "x", color=BN_COLORS[bn], markersize=8, mew=2)
                 continue
-            ax.plot(h.eval_iterations, h.train_acc, color=BN_COLORS[bn])
+            ax.plot(h.eval_iterations, h.train_acc, BN_STYLES[bn], color=BN_COLORS[bn])
         ax.set_title(f"scale = {scale:.2g}", fontsize=9)
         ax.set_ylim(0, 1.02)
         ax.set_xlim(-8, SWEEP_ITERATIONS + 8)
@@ -182,14 +185,17 @@ def weight_scales():
     for bn in (False, True):
         scales = [s for s in SCALES if not runs[(float(s), bn)].diverged]
         acc = [runs[(float(s), bn)].train_acc[-1] for s in scales]
-        ax.semilogx(scales, acc, "o-", color=BN_COLORS[bn], label=BN_LABELS[bn], markersize=4)
+        ax.semilogx(
+            scales, acc, "o" + BN_STYLES[bn], color=BN_COLORS[bn], label=BN_LABELS[bn], markersize=4
+        )
         for s in SCALES:
             if runs[(float(s), bn)].diverged:
                 ax.plot(s, 0.05, "x", color=BN_COLORS[bn], markersize=8, mew=2)
     ax.set_xlabel("initial weight scale (std)")
     ax.set_ylabel("final accuracy")
     ax.set_ylim(0, 1.02)
-    ax.legend(loc="upper left")
+    ax.invert_xaxis()  # from scale 1 down to 1e-4, the order of the small panels above
+    ax.legend(loc="center")
     return fig
 
 
@@ -201,12 +207,14 @@ def learning_rates():
     for bn in (False, True):
         losses = [final_loss(runs[(lr, bn)]) for lr in LRS]
         ok = [(lr, v) for lr, v in zip(LRS, losses, strict=True) if np.isfinite(v)]
-        ax.loglog(*zip(*ok, strict=True), "o-", color=BN_COLORS[bn], label=BN_LABELS[bn])
+        ax.loglog(
+            *zip(*ok, strict=True), "o" + BN_STYLES[bn], color=BN_COLORS[bn], label=BN_LABELS[bn]
+        )
         for lr, v in zip(LRS, losses, strict=True):
             if not np.isfinite(v):  # diverged: mark it at the top edge
                 ax.plot(lr, 8, "x", color=BN_COLORS[bn], markersize=9, mew=2)
         h = runs[(LRS[0], bn)]
-        ax2.plot(smooth_curve(h.loss, 21), color=BN_COLORS[bn], label=BN_LABELS[bn])
+        ax2.plot(smooth_curve(h.loss, 21), BN_STYLES[bn], color=BN_COLORS[bn], label=BN_LABELS[bn])
     ax.set_ylim(1e-3, 10)
     ax.set_xlabel("learning rate")
     ax.set_ylabel("loss (last 20 iterations)")

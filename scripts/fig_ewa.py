@@ -11,9 +11,12 @@ import numpy as np
 
 from optimizers.averaging import effective_window, ewa
 from scripts.figures import figure
+from scripts.plotting import STYLE  # noqa: F401  (the palette and the transparent background)
 
 BETAS = (0.5, 0.9, 0.98)
 BETA_COLORS = {0.5: "C1", 0.9: "C3", 0.98: "C2"}
+# orange, red and green merge for red-green colour-blind readers: the styles differ too
+BETA_STYLES = {0.5: ":", 0.9: "--", 0.98: "-"}
 
 
 def temperatures() -> tuple[np.ndarray, np.ndarray]:
@@ -42,8 +45,9 @@ def temperature_figure():
         ax.plot(
             days,
             ewa(temperature, beta),
+            BETA_STYLES[beta],
             color=BETA_COLORS[beta],
-            linewidth=1.6,
+            linewidth=2.0 if beta == 0.5 else 1.6,
             label=rf"$\beta = {beta}$",
         )
     ax.set_ylim(0, 38)
@@ -96,7 +100,7 @@ def bias_correction_figure():
     beta = 0.98
     fig, ax = plt.subplots(figsize=(9, 4))
     _data(ax, days, temperature)
-    ax.plot(days, ewa(temperature, beta), color="C4", linewidth=1.6, label=r"$v_t$")
+    ax.plot(days, ewa(temperature, beta), "--", color="C4", linewidth=1.6, label=r"$v_t$")
     ax.plot(
         days,
         ewa(temperature, beta, bias_correction=True),

@@ -20,8 +20,12 @@ from matplotlib.ticker import MaxNLocator
 from optimizers.train import smooth_curve
 from scripts.exp_init import ACTIVATIONS, HIDDEN, INITS, ITERATIONS, SMOOTH, activations, digits_run
 from scripts.figures import figure
+from scripts.plotting import STYLE  # noqa: F401  (the palette and the transparent background)
 
 INIT_COLORS = {"std = 1": "C3", "std = 0.01": "C7", "Xavier": "C0", "He": "C2"}
+# grey and green (and red) merge for red-green colour-blind readers: styles tell the lines apart
+INIT_MARKERS = {"std = 1": "^", "std = 0.01": "v", "Xavier": "s", "He": "o"}
+INIT_STYLES = {"std = 1": "-", "std = 0.01": "--", "Xavier": "-.", "He": "-"}
 TITLES = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU"}
 
 
@@ -85,7 +89,14 @@ def activation_std():
     for ax, activation in zip(axes, ACTIVATIONS, strict=True):
         for init in INITS:
             stds = [float(a.std()) for a in activations(activation, init)]
-            ax.semilogy(layers, stds, "o-", color=INIT_COLORS[init], label=init, markersize=4)
+            ax.semilogy(
+                layers,
+                stds,
+                INIT_MARKERS[init] + INIT_STYLES[init],
+                color=INIT_COLORS[init],
+                label=init,
+                markersize=4,
+            )
         ax.set_title(TITLES[activation])
         ax.set_xticks(layers)
         ax.set_xlabel("layer")
@@ -106,10 +117,24 @@ def training():
             steps = np.arange(1, len(loss) + 1)
             color = INIT_COLORS[init]
             if history.diverged:  # a few huge losses, then NaN: mark where it stopped
-                ax.plot(steps, np.minimum(loss, 1e3), color=color, label=init, linewidth=1.4)
+                ax.plot(
+                    steps,
+                    np.minimum(loss, 1e3),
+                    INIT_STYLES[init],
+                    color=color,
+                    label=init,
+                    linewidth=1.4,
+                )
                 ax.plot(len(loss) + 1, 40, "x", color=color, markersize=9, mew=2, clip_on=False)
                 continue
-            ax.plot(steps, smooth_curve(loss, SMOOTH), color=color, label=init, linewidth=1.4)
+            ax.plot(
+                steps,
+                smooth_curve(loss, SMOOTH),
+                INIT_STYLES[init],
+                color=color,
+                label=init,
+                linewidth=1.4,
+            )
         ax.set_yscale("log")
         ax.set_ylim(0.03, 40)
         ax.axhline(np.log(10), color="k", linewidth=0.6, linestyle=":")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.animation import PillowWriter
+from matplotlib.ticker import MaxNLocator
 
 from optimizers import landscapes
 from scripts.exp_landscape import (
@@ -142,21 +143,32 @@ def random_hessians():
     """Left: P(all eigenvalues > 0) against n, GOE and 2^-n. Right: how many are negative."""
     fractions = positive_fractions()
     n = np.array(DIMENSIONS)
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 3.8))
+    fig = plt.figure(figsize=(11, 3.8))
+    layout = fig.add_gridspec(3, 2, hspace=0.25)
+    ax = fig.add_subplot(layout[:, 0])
     ax.semilogy(n, 0.5**n, "s--", color="0.5", label="$2^{-n}$ (independent signs)")
     ax.semilogy(n, [fractions[k] for k in n], "o-", color="C3", label="random symmetric (GOE)")
     ax.set_xlabel("dimension $n$")
     ax.set_ylabel("fraction with all eigenvalues > 0")
     ax.set_xticks(n)
     ax.legend(loc="lower left")
-    for k, color in zip(INDEX_DIMENSIONS, ("C2", "C0", "C1"), strict=True):
+    # Right: one bar chart per n (the counts are discrete: a bar per possible k / n), each on its
+    # own height scale, since the bars of different n are shares of different numbers of bins.
+    panels = []
+    for row, (k, color) in enumerate(zip(INDEX_DIMENSIONS, ("C2", "C0", "C1"), strict=True)):
+        ax2 = fig.add_subplot(layout[row, 1], sharex=panels[0] if panels else None)
+        panels.append(ax2)
         counts = np.rint(negative_fractions()[k] * k).astype(int)
         share = np.bincount(counts, minlength=k + 1) / len(counts)
-        ax2.plot(np.arange(k + 1) / k, share, "o-", color=color, markersize=3, label=f"n = {k}")
-    ax2.set_xlabel("fraction of negative eigenvalues")
-    ax2.set_ylabel("share of matrices")
-    ax2.set_xlim(-0.03, 1.03)
-    ax2.legend(loc="upper right")
+        ax2.bar(np.arange(k + 1) / k, share, width=min(0.8 / k, 0.06), color=color)
+        ax2.set_ylim(0, 1.25 * share.max())
+        ax2.yaxis.set_major_locator(MaxNLocator(2))
+        ax2.text(0.99, 0.95, f"$n = {k}$", transform=ax2.transAxes, ha="right", va="top")
+        if row < 2:
+            ax2.tick_params(labelbottom=False)
+    panels[1].set_ylabel("share of matrices")
+    panels[-1].set_xlabel("fraction of negative eigenvalues")
+    panels[-1].set_xlim(-0.05, 1.05)
     return fig
 
 
@@ -189,7 +201,10 @@ def plateau():
 
 # ----------------------------------------------------------------------------- saddle
 
-LINESTYLES = {"SGD": "-", "Momentum": "-", "RMSProp": "--", "Adam": "-"}
+# SGD and Momentum leave along the same line x = 0: SGD is drawn wide underneath, Momentum dashed
+# on top of it, so both stay visible (and no two paths differ by colour alone).
+LINESTYLES = {"SGD": "-", "Momentum": "--", "RMSProp": "-.", "Adam": "-"}
+LINEWIDTHS = {"SGD": 3.6, "Momentum": 1.6, "RMSProp": 1.6, "Adam": 1.6}
 
 
 @figure("landscape-saddle-paths.svg")
@@ -201,7 +216,11 @@ def saddle_figure():
     ax.plot(0, 0, marker="x", color="k", markersize=8)
     for name, points in saddle_paths().items():
         shown = inside(points)
-        style = {"color": COLORS[name], "linestyle": LINESTYLES[name], "linewidth": 1.6}
+        style = {
+            "color": COLORS[name],
+            "linestyle": LINESTYLES[name],
+            "linewidth": LINEWIDTHS[name],
+        }
         ax.plot(shown[:, 0], shown[:, 1], label=name, **style)
         ax2.semilogy(np.abs(shown[:, 1]), label=name, **style)
     ax.plot(*f.start, "s", color="k", markersize=5)
@@ -232,7 +251,7 @@ def saddle_animation(out):
     lines, heads = {}, {}
     for name in paths:
         (lines[name],) = ax.plot(
-            [], [], LINESTYLES[name], color=COLORS[name], linewidth=1.5, label=name
+            [], [], LINESTYLES[name], color=COLORS[name], linewidth=LINEWIDTHS[name], label=name
         )
         (heads[name],) = ax.plot([], [], "o", color=COLORS[name], markersize=6)
     ax.legend(loc="lower right", frameon=True, fontsize=8)
@@ -254,7 +273,8 @@ def saddle_animation(out):
         with writer.saving(fig, out, dpi=70):
             for frame in range(frames):
                 draw(frame)
-                writer.grab_frame()
+                # opaque: GIF transparency is on or off per pixel and frays antialiased edges
+                writer.grab_frame(transparent=False)
     finally:
         plt.close(fig)
 

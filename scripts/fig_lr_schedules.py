@@ -125,7 +125,7 @@ EPOCHS = 100
 def classic_schedules():
     """The decays of the course notes, lr0 = 0.1 over 100 epochs (label -> schedule)."""
     return {
-        "1 / (1 + 0.1 t)": schedules.inverse_time(LR0, decay_rate=0.1),
+        "0.1 / (1 + 0.1 t)": schedules.inverse_time(LR0, decay_rate=0.1),
         "0.95^t": schedules.exponential(LR0, gamma=0.95),
         "k / sqrt(t + 1)": schedules.inverse_sqrt(LR0),
         "step: x0.5 every 20": schedules.step(LR0, step_size=20, gamma=0.5),
@@ -149,16 +149,28 @@ def all_schedules():
     """Every schedule of the chapter, lr0 = 0.1: the classic decays and the cyclic ones."""
     t = np.arange(EPOCHS + 1)
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
-    for (name, schedule), color in zip(
-        classic_schedules().items(), ("C0", "C1", "C2", "C3", "C4"), strict=True
+    styles = ("-", "--", "-.", "-", ":")
+    for (name, schedule), color, style in zip(
+        classic_schedules().items(), ("C0", "C1", "C2", "C3", "C4"), styles, strict=True
     ):
         drawstyle = "steps-post" if name.startswith(("step", "manual")) else "default"
-        ax.plot(t, [schedule(s) for s in t], color=color, label=name, drawstyle=drawstyle)
-    for (name, schedule), color in zip(cyclic_schedules().items(), ("C5", "C6", "C9"), strict=True):
-        ax2.plot(t, [schedule(s) for s in t], color=color, label=name)
+        ax.plot(
+            t,
+            [schedule(s) for s in t],
+            style,
+            color=color,
+            label=name,
+            drawstyle=drawstyle,
+            linewidth=2.0 if style == ":" else 1.5,
+        )
+    for (name, schedule), color, style in zip(
+        cyclic_schedules().items(), ("C5", "C6", "C1"), ("-", "-", "--"), strict=True
+    ):
+        ax2.plot(t, [schedule(s) for s in t], style, color=color, label=name)
     for a in (ax, ax2):
         a.set_xlabel("epoch / step $t$")
-        a.legend(loc="upper right")
+        # above the panel: inside, the legend covered the manual decay's drop at t = 50
+        a.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, fontsize=9)
     ax.set_ylabel("learning rate")
     ax.set_ylim(0, 0.105)
     return fig

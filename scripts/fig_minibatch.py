@@ -101,7 +101,6 @@ def batch_size_figure():
     ax1.set_ylabel("training loss")
     ax1.set_xlim(0, EPOCHS)
     ax1.set_ylim(0, 2.6)
-    ax1.legend(fontsize=8)
 
     names = [label(b, 1079) for b in SIZES]
     per_epoch_ms = [1000 * seconds[n] for n in names]
@@ -117,4 +116,6 @@ def batch_size_figure():
     ax3.set_ylabel("training loss")
     ax3.set_ylim(0, 2.6)
     fig.tight_layout()
+    # one legend for the three panels, above them: inside the left panel it covered b = 128
+    fig.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=len(SIZES), fontsize=9)
     return fig

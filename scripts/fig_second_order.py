@@ -97,7 +97,7 @@ def paths_figure():
     )
     path(ax2, paths["L-BFGS"], label="L-BFGS", color=RUN_COLORS["L-BFGS"], markersize=3)
     path(ax2, paths["Newton"], label="Newton", color=RUN_COLORS["Newton"], markersize=5)
-    ax2.legend(loc="lower right", frameon=True)
+    ax2.legend(loc="lower left", frameon=True)  # lower right would cover Newton's (0.76, -3.18)
     return fig
 
 

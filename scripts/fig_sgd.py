@@ -75,7 +75,7 @@ def saddle():
     path(ax, points, label="SGD, lr = 0.1", color="C3")
     ax.plot(0, 0, marker="x", color="k", markersize=8)
     ax.set_aspect("equal")
-    ax.legend(loc="lower right")
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1), borderaxespad=0.2)  # above the contours
     ax2.semilogy(norms, "o-", color="C3", markersize=3)
     ax2.set_xlabel("step")
     ax2.set_ylabel(r"$\|\nabla f\|$")

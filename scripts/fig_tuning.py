@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
 
 from optimizers import search
 from optimizers.train import smooth_curve
@@ -43,6 +45,7 @@ from scripts.exp_tuning import (
     watch_run,
 )
 from scripts.figures import figure
+from scripts.plotting import STYLE  # noqa: F401  (the palette and the transparent background)
 
 
 @figure("tuning-curves.svg")
@@ -123,8 +126,15 @@ def grid_random():
     grid, rand = searches["grid"], searches["random"]
     lrs, lr_scores = sweep["lrs"], sweep["lr_scores"]
     wds, wd_scores = sweep["wds"], sweep["wd_scores"]
-    fig = plt.figure(figsize=(11, 5))
-    outer = fig.add_gridspec(1, 2, wspace=0.3)
+    fig = plt.figure(figsize=(11.6, 5))
+    outer = fig.add_gridspec(1, 3, wspace=0.3, width_ratios=[1, 1, 0.03])
+    # the colour bar of the points' colour (accuracy), beside the scatter plots (not the margins)
+    bar = outer[2].subgridspec(2, 1, height_ratios=[1.3, 4], hspace=0.08)
+    fig.colorbar(
+        ScalarMappable(norm=Normalize(0, 1), cmap="viridis"),
+        cax=fig.add_subplot(bar[1]),
+        label="accuracy",
+    )
     for k, (trials, title) in enumerate(((grid, "grid search"), (rand, "random search"))):
         gs = outer[k].subgridspec(
             2, 2, width_ratios=[4, 1], height_ratios=[1.3, 4], hspace=0.08, wspace=0.08

@@ -42,8 +42,8 @@ STAMP_DIR = ROOT / ".cache" / "figures"
 SCRIPTS = ROOT / "scripts"
 PACKAGE = ROOT / "optimizers"
 
-# One look for every figure. Colours are the matplotlib defaults; the fixed hash salt and the
-# missing date make SVG output byte-identical from run to run.
+# One look for every figure (the colours: the Okabe–Ito cycle set in scripts/plotting.py); the
+# fixed hash salt and the missing date make SVG output byte-identical from run to run.
 STYLE = {
     "figure.dpi": 100,
     "savefig.dpi": 100,

@@ -2,27 +2,75 @@
 
 Figures are shared by both languages, so their text is kept to symbols, numbers and the
 optimizers' names; each page describes the figure in its own language (caption and alt text).
+
+Colour: every figure draws with the Okabe–Ito palette, which stays distinguishable under the
+common colour-vision deficiencies: importing this module sets matplotlib's colour cycle, so
+``"C0"``…``"C7"`` and :data:`COLORS` are Okabe–Ito colours (``"C7"`` is a neutral grey). Lines
+that must be told apart also differ in line style or marker (:data:`MARKERS` for the
+optimizers' paths), so no figure relies on hue alone. Contours keep viridis.
+
+Background: figures are saved with a transparent background and dark ink, so the page shows
+through; in the site's dark scheme ``docs/assets/stylesheets/extra.css`` inverts the lightness
+of every figure (the hues stay), giving light ink on the dark page.
 """
 
 from __future__ import annotations
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
+from cycler import cycler
 
 from optimizers import landscapes
+
+# Okabe & Ito (2008), "Color Universal Design"; yellow (#F0E442) is left out: too pale on white.
+OKABE_ITO = {
+    "blue": "#0072B2",
+    "orange": "#E69F00",
+    "green": "#009E73",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+    "sky blue": "#56B4E9",
+    "black": "#000000",
+}
+GREY = "#7F7F7F"
+# matplotlib's "C0".."C7" (tab10's grey stays at C7); "C8" and "C9" would wrap to C0 and C1.
+CYCLE = [*OKABE_ITO.values(), GREY]
+STYLE = {
+    "axes.prop_cycle": cycler(color=CYCLE),
+    # The page shows through (light or dark scheme, see extra.css); PNGs keep an alpha channel.
+    "savefig.transparent": True,
+}
+matplotlib.rcParams.update(STYLE)
 
 PATH_STYLE = {"marker": "o", "markersize": 3, "linewidth": 1.2}
 # The contour lines of the book's valley x²/20 + y² (and of its rotated twin), in every figure.
 VALLEY_LEVELS = [0.25, 1, 2.5, 5, 10, 20]
 COLORS = {
-    "SGD": "C0",
-    "Momentum": "C1",
-    "Nesterov": "C2",
-    "AdaGrad": "C3",
-    "RMSProp": "C4",
-    "AdaDelta": "C5",
-    "Adam": "C6",
+    "SGD": OKABE_ITO["blue"],
+    "Momentum": OKABE_ITO["orange"],
+    "Nesterov": OKABE_ITO["green"],
+    "AdaGrad": OKABE_ITO["vermillion"],
+    "RMSProp": OKABE_ITO["purple"],
+    "AdaDelta": OKABE_ITO["sky blue"],
+    "Adam": OKABE_ITO["black"],
 }
+# Each optimizer's marker on a path (see :func:`path`): a second cue beside the colour.
+MARKERS = {
+    "SGD": "o",
+    "Momentum": "s",
+    "Nesterov": "^",
+    "AdaGrad": "D",
+    "RMSProp": "v",
+    "AdaDelta": "P",
+    "Adam": "X",
+}
+
+
+def optimizer_of(label: str | None) -> str | None:
+    """The optimizer a label names first ("Adam, lr = 0.3" -> "Adam"), or None."""
+    words = (label or "").replace(",", " ").split()
+    return words[0] if words and words[0] in MARKERS else None
 
 
 def grid(function, n: int = 200, xlim=None, ylim=None):
@@ -54,8 +102,13 @@ def contour(ax, function, levels=20, xlim=None, ylim=None, filled=False, log=Fal
 
 
 def path(ax, points, label=None, color=None, **style):
-    """Draw an optimizer's path (rows of points) with its start marked."""
-    kw = {**PATH_STYLE, **style}
+    """Draw an optimizer's path (rows of points) with its start marked.
+
+    The marker is the optimizer's own (:data:`MARKERS`) when the label starts with its name and
+    ``style`` names no marker; otherwise the round one of :data:`PATH_STYLE`.
+    """
+    name = optimizer_of(label)
+    kw = {**PATH_STYLE, **({"marker": MARKERS[name]} if name else {}), **style}
     (line,) = ax.plot(points[:, 0], points[:, 1], label=label, color=color, **kw)
     ax.plot(*points[0], marker="s", color=line.get_color(), markersize=5)
     return line
