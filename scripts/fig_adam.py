@@ -19,7 +19,7 @@ from scripts.exp_adam import (
     valley_paths,
 )
 from scripts.figures import figure
-from scripts.plotting import COLORS, VALLEY_LEVELS, contour, path
+from scripts.plotting import COLORS, VALLEY_LEVELS, contour, path, words
 
 
 @figure("adam-path.svg")
@@ -42,28 +42,30 @@ def bias_correction():
     ratios = step_ratios(1000)
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 3.8))
     t = ratios["t"]
-    ax.semilogx(
-        t, ratios["m_only"], "-.", color="C3", label=r"$\hat m_t / \sqrt{v_t}$ (m corrected)"
-    )
-    ax.semilogx(t, ratios["raw"], "--", color="C1", label=r"$m_t / \sqrt{v_t}$ (no correction)")
-    ax.semilogx(t, ratios["both"], color="C2", label=r"$\hat m_t / \sqrt{\hat v_t}$ (Adam)")
+    # (mathtext has no Chinese glyphs: a Chinese label is plain text, its symbols in Unicode)
+    m_only = words(r"$\hat m_t / \sqrt{v_t}$ (m corrected)", "只修正 m")
+    raw = words(r"$m_t / \sqrt{v_t}$ (no correction)", "不修正")
+    both = words(r"$\hat m_t / \sqrt{\hat v_t}$ (Adam)", "m 和 v 都修正（Adam）")
+    ax.semilogx(t, ratios["m_only"], "-.", color="C3", label=m_only)
+    ax.semilogx(t, ratios["raw"], "--", color="C1", label=raw)
+    ax.semilogx(t, ratios["both"], color="C2", label=both)
     ax.set_yscale("log")
     ax.set_yticks([1, 3, 10, 30])
     ax.set_yticklabels(["1", "3", "10", "30"])
-    ax.set_xlabel("step $t$")
-    ax.set_ylabel(r"step size / $\eta$")
+    ax.set_xlabel(words("step $t$", "步数 t"))
+    ax.set_ylabel(words(r"step size / $\eta$", "步长 / η"))
     ax.legend(loc="upper right")
 
     lr = DIGITS_LR
     for label, corrected, color, style in (
-        ("with bias correction", True, "C2", "-"),
-        ("without", False, "C1", "--"),
+        (words("with bias correction", "有偏差修正"), True, "C2", "-"),
+        (words("without", "无偏差修正"), False, "C1", "--"),
     ):
         history = adam_digits(lr, corrected)
         ax2.plot(smooth_curve(history.loss), style, color=color, label=f"Adam, lr = {lr}, {label}")
     ax2.set_yscale("log")
-    ax2.set_xlabel("iteration")
-    ax2.set_ylabel("loss (smoothed)")
+    ax2.set_xlabel(words("iteration", "迭代次数"))
+    ax2.set_ylabel(words("loss (smoothed)", "损失（平滑）"))
     ax2.legend(loc="upper right")
     return fig
 
@@ -74,8 +76,8 @@ def rotated_valley():
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
     paths = valley_paths()
     for ax, f, key, title in (
-        (axes[0], landscapes.ill_conditioned(), "aligned", "axis-aligned"),
-        (axes[1], landscapes.rotated(), "rotated", "rotated by 45°"),
+        (axes[0], landscapes.ill_conditioned(), "aligned", words("axis-aligned", "与坐标轴对齐")),
+        (axes[1], landscapes.rotated(), "rotated", words("rotated by 45°", "旋转 45°")),
     ):
         contour(ax, f, levels=VALLEY_LEVELS, xlim=(-8.0, 8.0), ylim=(-8.0, 8.0))
         path(ax, paths[f"{key}_sgd"], label="SGD, lr = 0.95", color=COLORS["SGD"])
@@ -95,8 +97,8 @@ def amsgrad():
         color = COLORS["Adam"] if name == "Adam" else "C3"
         ax.plot(np.arange(1, steps + 1), xs, color=color, linewidth=0.8, label=name)
     ax.axhline(-1, color="k", linestyle="--", linewidth=0.8)
-    ax.text(50, -0.95, "best $x = -1$", ha="left", va="bottom")
-    ax.set_xlabel("step")
+    ax.text(50, -0.95, words("best $x = -1$", "最优点 x = −1"), ha="left", va="bottom")
+    ax.set_xlabel(words("step", "步数"))
     ax.set_ylabel("$x$")
     ax.set_ylim(-1.1, 1.1)
     ax.legend(loc="center right")

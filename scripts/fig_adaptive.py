@@ -7,7 +7,7 @@ import numpy as np
 
 from optimizers import SGD, AdaDelta, AdaGrad, RMSProp, landscapes
 from scripts.figures import figure
-from scripts.plotting import COLORS, VALLEY_LEVELS, contour, run, valley_paths
+from scripts.plotting import COLORS, VALLEY_LEVELS, contour, run, valley_paths, words
 
 LONG = 3000  # steps of the long runs
 
@@ -62,7 +62,7 @@ def adagrad_stall():
     ax2.loglog(steps, factors[:, 0], color="C0", label="$x$")
     ax2.loglog(steps, factors[:, 1], color="C1", label="$y$")
     ax2.loglog(steps, 0.1 / (0.7 * np.sqrt(steps)), ":", color="0.5", label=r"$\propto 1/\sqrt{t}$")
-    ax2.set_xlabel("step")
+    ax2.set_xlabel(words("step", "步数"))
     ax2.set_ylabel(r"$\eta / (\sqrt{h} + \epsilon)$")
     ax2.legend(loc="upper right")
     return fig
@@ -91,11 +91,11 @@ def rmsprop_long():
         ax.semilogy(steps, f.value(points.T), color=COLORS[name], label=name)
         ax2.loglog(steps[1:], factors[:, 0], color=COLORS[name], label=name)
     ax.set_ylim(1e-20, 1e2)
-    ax.set_xlabel("step")
-    ax.set_ylabel("loss")
+    ax.set_xlabel(words("step", "步数"))
+    ax.set_ylabel(words("loss", "损失"))
     ax.legend(loc="upper right")
-    ax2.set_xlabel("step")
-    ax2.set_ylabel(r"$\eta / (\sqrt{h} + \epsilon)$ of $x$")
+    ax2.set_xlabel(words("step", "步数"))
+    ax2.set_ylabel(words(r"$\eta / (\sqrt{h} + \epsilon)$ of $x$", "x 的 η / (√h + ε)"))
     ax2.legend(loc="upper left")
     return fig
 
@@ -144,7 +144,7 @@ def adadelta():
     ax.set_aspect("equal")
     ax.legend(loc="upper right", handlelength=3)
     ax2.set_ylim(1e-6, 2)
-    ax2.set_xlabel("step")
-    ax2.set_ylabel("step length")
+    ax2.set_xlabel(words("step", "步数"))
+    ax2.set_ylabel(words("step length", "步长"))
     ax2.legend(loc="lower left", handlelength=3)
     return fig

@@ -46,13 +46,16 @@ from scripts.exp_batchnorm import (
     shared_statistics,
 )
 from scripts.figures import figure
-from scripts.plotting import STYLE  # noqa: F401  (the palette and the transparent background)
+from scripts.plotting import words  # (importing it also sets the palette and background)
 
 CLASS_COLORS = ("C0", "C3")
 BN_COLORS = {False: "C7", True: "C2"}
 # grey and green look alike to a red-green colour-blind reader: the lines differ in style too
 BN_STYLES = {False: "--", True: "-"}
-BN_LABELS = {False: "without BN", True: "with BN"}
+
+
+def bn_label(bn: bool) -> str:
+    return words("with BN", "有 BN") if bn else words("without BN", "无 BN")
 
 
 def scatter(ax, x, t, size=8):
@@ -67,7 +70,14 @@ def point_clouds():
     centred = x - x.mean(axis=0)
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.4), gridspec_kw={"width_ratios": [2.2, 1, 1]})
     for ax, data, title in zip(
-        axes, (x, centred, normalize(x)), ("raw", "zero-centred", "normalized"), strict=True
+        axes,
+        (x, centred, normalize(x)),
+        (
+            words("raw", "原始数据"),
+            words("zero-centred", "零中心化"),
+            words("normalized", "归一化"),
+        ),
+        strict=True,
     ):
         ax.axhline(0, color="0.6", linewidth=0.6)
         ax.axvline(0, color="0.6", linewidth=0.6)
@@ -112,13 +122,14 @@ def sensitivity():
         ax.set_ylim(*(ylim or (-3, 3)))
         ax.set_xlabel("$x_1$")
         ax.set_ylabel("$x_2$")
-    axes[0].set_title("raw")
-    axes[1].set_title("normalized")
+    raw, normalized = words("raw", "原始数据"), words("normalized", "归一化")
+    axes[0].set_title(raw)
+    axes[1].set_title(normalized)
     accuracies = accuracy_by_angle()
-    for label, color in (("raw", "C1"), ("normalized", "C2")):
-        axes[2].plot(ANGLES, accuracies[label], color=color, label=label)
-    axes[2].set_xlabel("angle (degrees)")
-    axes[2].set_ylabel("accuracy")
+    for key, label, color in (("raw", raw, "C1"), ("normalized", normalized, "C2")):
+        axes[2].plot(ANGLES, accuracies[key], color=color, label=label)
+    axes[2].set_xlabel(words("angle (degrees)", "旋转角（度）"))
+    axes[2].set_ylabel(words("accuracy", "准确率"))
     axes[2].set_ylim(0.4, 1.0)
     axes[2].legend(loc="center left")
     fig.tight_layout()
@@ -154,8 +165,8 @@ def activations():
             ax.xaxis.get_offset_text().set_fontsize(7)
             ax.tick_params(axis="x", labelsize=7)
             if row == 0:
-                ax.set_title(f"layer {col + 1}")
-        axes[row, 0].set_ylabel(label)
+                ax.set_title(words(f"layer {col + 1}", f"第 {col + 1} 层"))
+        axes[row, 0].set_ylabel(label.replace("std", words("std", "标准差")))
     fig.tight_layout(h_pad=0.9, w_pad=0.6)
     return fig
 
@@ -174,25 +185,25 @@ def weight_scales():
                 ax.plot(h.iterations, 0.05, "x", color=BN_COLORS[bn], markersize=8, mew=2)
                 continue
             ax.plot(h.eval_iterations, h.train_acc, BN_STYLES[bn], color=BN_COLORS[bn])
-        ax.set_title(f"scale = {scale:.2g}", fontsize=9)
+        ax.set_title(words(f"scale = {scale:.2g}", f"尺度 = {scale:.2g}"), fontsize=9)
         ax.set_ylim(0, 1.02)
         ax.set_xlim(-8, SWEEP_ITERATIONS + 8)
     for ax in axes[-1]:
-        ax.set_xlabel("iteration")
+        ax.set_xlabel(words("iteration", "迭代次数"))
     for ax in axes[:, 0]:
-        ax.set_ylabel("accuracy")
+        ax.set_ylabel(words("accuracy", "准确率"))
     ax = summary.subplots()
     for bn in (False, True):
         scales = [s for s in SCALES if not runs[(float(s), bn)].diverged]
         acc = [runs[(float(s), bn)].train_acc[-1] for s in scales]
         ax.semilogx(
-            scales, acc, "o" + BN_STYLES[bn], color=BN_COLORS[bn], label=BN_LABELS[bn], markersize=4
+            scales, acc, "o" + BN_STYLES[bn], color=BN_COLORS[bn], label=bn_label(bn), markersize=4
         )
         for s in SCALES:
             if runs[(float(s), bn)].diverged:
                 ax.plot(s, 0.05, "x", color=BN_COLORS[bn], markersize=8, mew=2)
-    ax.set_xlabel("initial weight scale (std)")
-    ax.set_ylabel("final accuracy")
+    ax.set_xlabel(words("initial weight scale (std)", "初始权重尺度（标准差）"))
+    ax.set_ylabel(words("final accuracy", "最终准确率"))
     ax.set_ylim(0, 1.02)
     ax.invert_xaxis()  # from scale 1 down to 1e-4, the order of the small panels above
     ax.legend(loc="center")
@@ -208,19 +219,19 @@ def learning_rates():
         losses = [final_loss(runs[(lr, bn)]) for lr in LRS]
         ok = [(lr, v) for lr, v in zip(LRS, losses, strict=True) if np.isfinite(v)]
         ax.loglog(
-            *zip(*ok, strict=True), "o" + BN_STYLES[bn], color=BN_COLORS[bn], label=BN_LABELS[bn]
+            *zip(*ok, strict=True), "o" + BN_STYLES[bn], color=BN_COLORS[bn], label=bn_label(bn)
         )
         for lr, v in zip(LRS, losses, strict=True):
             if not np.isfinite(v):  # diverged: mark it at the top edge
                 ax.plot(lr, 8, "x", color=BN_COLORS[bn], markersize=9, mew=2)
         h = runs[(LRS[0], bn)]
-        ax2.plot(smooth_curve(h.loss, 21), BN_STYLES[bn], color=BN_COLORS[bn], label=BN_LABELS[bn])
+        ax2.plot(smooth_curve(h.loss, 21), BN_STYLES[bn], color=BN_COLORS[bn], label=bn_label(bn))
     ax.set_ylim(1e-3, 10)
-    ax.set_xlabel("learning rate")
-    ax.set_ylabel("loss (last 20 iterations)")
+    ax.set_xlabel(words("learning rate", "学习率"))
+    ax.set_ylabel(words("loss (last 20 iterations)", "损失（最后 20 次迭代）"))
     ax.legend(loc="lower left")
-    ax2.set_xlabel("iteration")
-    ax2.set_ylabel(f"loss (lr = {LRS[0]})")
+    ax2.set_xlabel(words("iteration", "迭代次数"))
+    ax2.set_ylabel(words(f"loss (lr = {LRS[0]})", f"损失（lr = {LRS[0]}）"))
     ax2.set_ylim(0, 2.6)
     ax2.legend(loc="upper right")
     fig.tight_layout()

@@ -34,7 +34,7 @@ from scripts.exp_compare import (
     valley_paths,
 )
 from scripts.figures import figure
-from scripts.plotting import COLORS, VALLEY_LEVELS, grid, path
+from scripts.plotting import COLORS, VALLEY_LEVELS, grid, path, words
 
 # Lines of the sweeps and the digits runs are told apart by marker as well as by colour.
 MARKERS = {
@@ -118,7 +118,7 @@ def lr_grid():
             lr = grid_lr(name, factor)
             points = paths_panel(ax, name, lr, title=False, small=True)
             gone = diverged(points)
-            label = f"lr = {lr:g}" + ("  diverges" if gone else "")
+            label = f"lr = {lr:g}" + (words("  diverges", "  发散") if gone else "")
             ax.set_title(label, fontsize=9, color="C3" if gone else "k")
             ax.set_xlabel("")
             ax.set_ylabel("")
@@ -143,7 +143,8 @@ def lr_sweep_figure():
 
     AdaDelta's curve is on its own grid, up to lr 1000 (its lr only scales a step of ~0.0045)."""
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
-    for ax, rotated, title in ((axes[0], False, "axis-aligned"), (axes[1], True, "rotated by 45°")):
+    titles = (words("axis-aligned", "与坐标轴对齐"), words("rotated by 45°", "旋转 45°"))
+    for ax, rotated, title in ((axes[0], False, titles[0]), (axes[1], True, titles[1])):
         for name, counts in lr_sweep(rotated).items():
             y = np.array([np.nan if n is None else n for n in counts], dtype=float)
             ax.loglog(
@@ -162,9 +163,9 @@ def lr_sweep_figure():
             if n0 is not None:
                 ax.plot(lr0, n0, "o", color=COLORS[name], markersize=6)
         ax.set_title(title)
-        ax.set_xlabel("learning rate")
+        ax.set_xlabel(words("learning rate", "学习率"))
         ax.set_ylim(1, MAX_STEPS)
-    axes[0].set_ylabel("steps until loss $< 10^{-3}$")
+    axes[0].set_ylabel(words("steps until loss $< 10^{-3}$", "损失降到 10⁻³ 以下所需步数"))
     axes[0].legend(loc="lower left", ncol=2)
     fig.tight_layout()
     return fig
@@ -187,11 +188,15 @@ def digits():
             markevery=200,
             markersize=5,
             linewidth=1.1,
-            label=f"{name}, lr = {lr:g} (val. acc. {history.val_acc[-1]:.1%})",
+            label=f"{name}, lr = {lr:g}"
+            + words(
+                f" (val. acc. {history.val_acc[-1]:.1%})",
+                f"（验证准确率 {history.val_acc[-1]:.1%}）",
+            ),
         )
     ax.set_yscale("log")
-    ax.set_xlabel("iteration")
-    ax.set_ylabel("training loss (smoothed)")
+    ax.set_xlabel(words("iteration", "迭代次数"))
+    ax.set_ylabel(words("training loss (smoothed)", "训练损失（平滑）"))
 
     for name in DIGITS_DEFAULTS:
         lrs = sweep_lrs(name)
@@ -206,8 +211,11 @@ def digits():
             markerfacecolor="none",
             markeredgecolor=COLORS[name],
         )
-    ax2.set_xlabel("learning rate")
-    ax2.set_ylabel(f"loss, mean of iterations {SWEEP_ITERATIONS - 49}–{SWEEP_ITERATIONS}")
+    ax2.set_xlabel(words("learning rate", "学习率"))
+    first, last = SWEEP_ITERATIONS - 49, SWEEP_ITERATIONS
+    ax2.set_ylabel(
+        words(f"loss, mean of iterations {first}–{last}", f"损失（第 {first}–{last} 次迭代的均值）")
+    )
     fig.tight_layout()
     fig.legend(loc="upper center", ncol=3, bbox_to_anchor=(0.5, 0.0))
     return fig
@@ -239,7 +247,7 @@ def paths_animation(out: Path) -> None:
         for name, points in paths.items():
             lines[name].set_data(points[: k + 1, 0], points[: k + 1, 1])
             heads[name].set_data(points[k : k + 1, 0], points[k : k + 1, 1])
-        counter.set_text(f"step {k}")
+        counter.set_text(words(f"step {k}", f"第 {k} 步"))
         return [*lines.values(), *heads.values(), counter]
 
     animation = FuncAnimation(fig, draw, frames=frames, blit=False)

@@ -41,7 +41,7 @@ from scripts.exp_ensembles import (
     snapshot_run,
 )
 from scripts.figures import figure
-from scripts.plotting import contour
+from scripts.plotting import contour, words
 
 
 @figure("ensembles-independent.svg")
@@ -51,10 +51,17 @@ def independent_figure():
     k = np.arange(1, N_MODELS + 1)
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 3.6))
     for a, member, ensemble, label in (
-        (ax, r["member_acc"], r["ensemble_acc"], "test accuracy"),
-        (ax2, r["member_loss"], r["ensemble_loss"], "test loss"),
+        (ax, r["member_acc"], r["ensemble_acc"], words("test accuracy", "测试准确率")),
+        (ax2, r["member_loss"], r["ensemble_loss"], words("test loss", "测试损失")),
     ):
-        a.plot(k, member, "o", color="0.55", markersize=5, label="network k alone")
+        a.plot(
+            k,
+            member,
+            "o",
+            color="0.55",
+            markersize=5,
+            label=words("network k alone", "单独的第 k 个网络"),
+        )
         a.axhline(np.mean(member), color="0.55", linestyle=":", linewidth=1)
         a.plot(
             k,
@@ -63,9 +70,9 @@ def independent_figure():
             color="C3",
             markersize=5,
             linewidth=1.6,
-            label="average of networks 1..k",
+            label=words("average of networks 1..k", "网络 1..k 的平均"),
         )
-        a.set_xlabel("k")
+        a.set_xlabel("$k$")
         a.set_ylabel(label)
         a.set_xticks(k)
     ax.yaxis.set_major_locator(MultipleLocator(0.005))
@@ -85,14 +92,24 @@ def snapshots_figure():
         2, 1, figsize=(9, 5.2), sharex=True, gridspec_kw={"height_ratios": [1, 2]}
     )
     steps = np.arange(len(history.lr))
-    ax.plot(steps, history.lr, color="C0", linewidth=1.4, label="warm restarts")
+    ax.plot(steps, history.lr, color="C0", linewidth=1.4, label=words("warm restarts", "热重启"))
     ax.plot(
-        steps, single_history.lr, color="0.5", linestyle="--", linewidth=1.2, label="one cosine"
+        steps,
+        single_history.lr,
+        color="0.5",
+        linestyle="--",
+        linewidth=1.2,
+        label=words("one cosine", "单个余弦周期"),
     )
     ax.plot(
-        at - 1, [history.lr[a - 1] for a in at], "v", color="C3", markersize=8, label="snapshot"
+        at - 1,
+        [history.lr[a - 1] for a in at],
+        "v",
+        color="C3",
+        markersize=8,
+        label=words("snapshot", "快照"),
     )
-    ax.set_ylabel("learning rate")
+    ax.set_ylabel(words("learning rate", "学习率"))
     ax.legend(loc="upper right", ncols=3, bbox_to_anchor=(1.0, 1.25))
     ax2.plot(
         single_curve[:, 0],
@@ -100,10 +117,13 @@ def snapshots_figure():
         color="0.5",
         linestyle="--",
         linewidth=1.2,
-        label="one cosine",
+        label=words("one cosine", "单个余弦周期"),
     )
-    ax2.plot(curve[:, 0], curve[:, 1], color="C0", linewidth=1.2, label="warm restarts")
-    ax2.plot(at, snap["accuracies"], "v", color="C3", markersize=8, label="snapshot alone")
+    ax2.plot(
+        curve[:, 0], curve[:, 1], color="C0", linewidth=1.2, label=words("warm restarts", "热重启")
+    )
+    alone = words("snapshot alone", "单个快照")
+    ax2.plot(at, snap["accuracies"], "v", color="C3", markersize=8, label=alone)
     for k in range(2, len(at) + 1):
         ax2.plot(
             at[k - 1],
@@ -113,11 +133,11 @@ def snapshots_figure():
             markersize=12,
             markeredgecolor="k",
             markeredgewidth=0.5,
-            label="average of snapshots 1..k" if k == 2 else None,
+            label=words("average of snapshots 1..k", "快照 1..k 的平均") if k == 2 else None,
         )
     ax2.set_ylim(0.86, 0.985)
-    ax2.set_xlabel("iteration")
-    ax2.set_ylabel("test accuracy")
+    ax2.set_xlabel(words("iteration", "迭代次数"))
+    ax2.set_ylabel(words("test accuracy", "测试准确率"))
     ax2.legend(loc="lower right", ncols=2)
     ax2.set_xlim(0, ITERATIONS + 15)
     return fig
@@ -142,7 +162,7 @@ def averaging_path():
         polyak[:, 2],
         color="C3",
         linewidth=2.0,
-        label=f"Polyak (from step {POLYAK_START})",
+        label=words(f"Polyak (from step {POLYAK_START})", f"Polyak（从第 {POLYAK_START} 步起）"),
     )
     ax.set_aspect("equal")
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3)
@@ -150,7 +170,7 @@ def averaging_path():
     ax2.semilogy(steps, f.value(points.T), color="C0", linewidth=0.4, alpha=0.6, label="SGD")
     ax2.semilogy(ema[:, 0], f.value(ema[:, 1:].T), color="C2", linewidth=1.4, label="EMA")
     ax2.semilogy(polyak[:, 0], f.value(polyak[:, 1:].T), color="C3", linewidth=2.0, label="Polyak")
-    ax2.set_xlabel("step")
+    ax2.set_xlabel(words("step", "步数"))
     ax2.set_ylabel("$f$")
     ax2.set_ylim(1e-5, 50)
     ax2.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3)
@@ -164,18 +184,22 @@ def averaging_digits():
     it = r["iteration"]
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 3.6))
     styles = {
-        "raw": ("C0", 0.9, "weights"),
+        "raw": ("C0", 0.9, words("weights", "权重本身")),
         "ema": ("C2", 1.5, f"EMA ({AVG_EMA_DECAY})"),
-        "polyak": ("C3", 1.8, f"Polyak (from {AVG_POLYAK_START})"),
+        "polyak": (
+            "C3",
+            1.8,
+            words(f"Polyak (from {AVG_POLYAK_START})", f"Polyak（从 {AVG_POLYAK_START} 起）"),
+        ),
     }
     for key, (color, width, label) in styles.items():
         ax.plot(it, r[key][:, 0], color=color, linewidth=width, label=label)
         ax2.plot(it, r[key][:, 1], color=color, linewidth=width, label=label)
     ax.set_ylim(0.9, 0.985)
-    ax.set_xlabel("iteration")
-    ax.set_ylabel("test accuracy")
+    ax.set_xlabel(words("iteration", "迭代次数"))
+    ax.set_ylabel(words("test accuracy", "测试准确率"))
     ax.legend(loc="lower right")
     ax2.set_ylim(0.05, 0.4)
-    ax2.set_xlabel("iteration")
-    ax2.set_ylabel("test loss")
+    ax2.set_xlabel(words("iteration", "迭代次数"))
+    ax2.set_ylabel(words("test loss", "测试损失"))
     return fig

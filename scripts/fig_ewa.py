@@ -11,7 +11,7 @@ import numpy as np
 
 from optimizers.averaging import effective_window, ewa
 from scripts.figures import figure
-from scripts.plotting import STYLE  # noqa: F401  (the palette and the transparent background)
+from scripts.plotting import words  # (importing it also sets the palette and background)
 
 BETAS = (0.5, 0.9, 0.98)
 BETA_COLORS = {0.5: "C1", 0.9: "C3", 0.98: "C2"}
@@ -29,9 +29,11 @@ def temperatures() -> tuple[np.ndarray, np.ndarray]:
 
 
 def _data(ax, days, temperature):
-    ax.plot(days, temperature, "o", color="0.6", markersize=2.2, label="daily value")
-    ax.set_xlabel("day")
-    ax.set_ylabel("temperature (°C)")
+    ax.plot(
+        days, temperature, "o", color="0.6", markersize=2.2, label=words("daily value", "每日数值")
+    )
+    ax.set_xlabel(words("day", "天"))
+    ax.set_ylabel(words("temperature (°C)", "温度（°C）"))
     ax.set_xlim(0, 366)
 
 
@@ -85,10 +87,10 @@ def weights_figure():
             fontsize=9,
         )
         ax.set_title(rf"$\beta = {beta}$", fontsize=10)
-        ax.set_xlabel("$k$ (steps back)")
+        ax.set_xlabel(words("$k$ (steps back)", "k（往回数的步数）"))
         ax.set_xlim(-0.5, shown)
         ax.set_ylim(0, (1 - beta) * 1.05)
-    axes[0].set_ylabel(r"weight $(1-\beta)\,\beta^k$")
+    axes[0].set_ylabel(words(r"weight $(1-\beta)\,\beta^k$", "权重 (1 − β) βᵏ"))
     fig.tight_layout()
     return fig
 

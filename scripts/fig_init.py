@@ -20,13 +20,18 @@ from matplotlib.ticker import MaxNLocator
 from optimizers.train import smooth_curve
 from scripts.exp_init import ACTIVATIONS, HIDDEN, INITS, ITERATIONS, SMOOTH, activations, digits_run
 from scripts.figures import figure
-from scripts.plotting import STYLE  # noqa: F401  (the palette and the transparent background)
+from scripts.plotting import words  # (importing it also sets the palette and background)
 
 INIT_COLORS = {"std = 1": "C3", "std = 0.01": "C7", "Xavier": "C0", "He": "C2"}
 # grey and green (and red) merge for red-green colour-blind readers: styles tell the lines apart
 INIT_MARKERS = {"std = 1": "^", "std = 0.01": "v", "Xavier": "s", "He": "o"}
 INIT_STYLES = {"std = 1": "-", "std = 0.01": "--", "Xavier": "-.", "He": "-"}
 TITLES = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU"}
+
+
+def init_label(init: str) -> str:
+    """An initialization's name in the figure's language ("std = 0.01" -> "标准差 = 0.01")."""
+    return init.replace("std", words("std", "标准差"))
 
 
 def histograms(activation: str):
@@ -56,8 +61,8 @@ def histograms(activation: str):
             ax.xaxis.get_offset_text().set_fontsize(7)
             ax.tick_params(axis="x", labelsize=7)
             if row == 0:
-                ax.set_title(f"layer {col + 1}")
-        axes[row, 0].set_ylabel(init)
+                ax.set_title(words(f"layer {col + 1}", f"第 {col + 1} 层"))
+        axes[row, 0].set_ylabel(init_label(init))
     fig.suptitle(TITLES[activation], y=1.0)
     fig.tight_layout(h_pad=0.9, w_pad=0.6)
     return fig
@@ -94,13 +99,13 @@ def activation_std():
                 stds,
                 INIT_MARKERS[init] + INIT_STYLES[init],
                 color=INIT_COLORS[init],
-                label=init,
+                label=init_label(init),
                 markersize=4,
             )
         ax.set_title(TITLES[activation])
         ax.set_xticks(layers)
-        ax.set_xlabel("layer")
-    axes[0].set_ylabel("std of the outputs")
+        ax.set_xlabel(words("layer", "层"))
+    axes[0].set_ylabel(words("std of the outputs", "输出的标准差"))
     axes[2].legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
     fig.tight_layout()
     return fig
@@ -122,7 +127,7 @@ def training():
                     np.minimum(loss, 1e3),
                     INIT_STYLES[init],
                     color=color,
-                    label=init,
+                    label=init_label(init),
                     linewidth=1.4,
                 )
                 ax.plot(len(loss) + 1, 40, "x", color=color, markersize=9, mew=2, clip_on=False)
@@ -132,16 +137,16 @@ def training():
                 smooth_curve(loss, SMOOTH),
                 INIT_STYLES[init],
                 color=color,
-                label=init,
+                label=init_label(init),
                 linewidth=1.4,
             )
         ax.set_yscale("log")
         ax.set_ylim(0.03, 40)
         ax.axhline(np.log(10), color="k", linewidth=0.6, linestyle=":")
         ax.set_title(TITLES[activation])
-        ax.set_xlabel("iteration")
+        ax.set_xlabel(words("iteration", "迭代次数"))
         ax.set_xlim(0, ITERATIONS)
-    axes[0].set_ylabel("training loss")
+    axes[0].set_ylabel(words("training loss", "训练损失"))
     axes[2].legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
     fig.tight_layout()
     return fig

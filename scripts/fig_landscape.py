@@ -47,7 +47,7 @@ from scripts.exp_landscape import (
     sharp_flat_sweep,
 )
 from scripts.figures import figure
-from scripts.plotting import COLORS, contour, grid
+from scripts.plotting import COLORS, contour, grid, words
 
 # ----------------------------------------------------------------------------- 1-D
 
@@ -81,7 +81,12 @@ def one_dimension():
     ax.plot(xs, h.value(xs[None]), color="k", linewidth=1.2)
     steps = paths["plateau"]
     ax.plot(steps, h.value(steps[None]), "o", color="C0", markersize=3, alpha=0.5)
-    for ax, title in zip(axes, ("local minimum", "flat inflection", "plateau"), strict=True):
+    titles = (
+        words("local minimum", "局部最小值"),
+        words("flat inflection", "平坦拐点"),
+        words("plateau", "平稳段"),
+    )
+    for ax, title in zip(axes, titles, strict=True):
         ax.set_xlabel("$x$")
         ax.set_title(title, fontsize=10)
     axes[0].set_ylabel("$f(x)$")
@@ -146,10 +151,12 @@ def random_hessians():
     fig = plt.figure(figsize=(11, 3.8))
     layout = fig.add_gridspec(3, 2, hspace=0.25)
     ax = fig.add_subplot(layout[:, 0])
-    ax.semilogy(n, 0.5**n, "s--", color="0.5", label="$2^{-n}$ (independent signs)")
-    ax.semilogy(n, [fractions[k] for k in n], "o-", color="C3", label="random symmetric (GOE)")
-    ax.set_xlabel("dimension $n$")
-    ax.set_ylabel("fraction with all eigenvalues > 0")
+    independent = words("$2^{-n}$ (independent signs)", "2⁻ⁿ（各符号独立）")
+    ax.semilogy(n, 0.5**n, "s--", color="0.5", label=independent)
+    goe = words("random symmetric (GOE)", "随机对称矩阵（GOE）")
+    ax.semilogy(n, [fractions[k] for k in n], "o-", color="C3", label=goe)
+    ax.set_xlabel(words("dimension $n$", "维数 n"))
+    ax.set_ylabel(words("fraction with all eigenvalues > 0", "特征值全为正的比例"))
     ax.set_xticks(n)
     ax.legend(loc="lower left")
     # Right: one bar chart per n (the counts are discrete: a bar per possible k / n), each on its
@@ -166,8 +173,8 @@ def random_hessians():
         ax2.text(0.99, 0.95, f"$n = {k}$", transform=ax2.transAxes, ha="right", va="top")
         if row < 2:
             ax2.tick_params(labelbottom=False)
-    panels[1].set_ylabel("share of matrices")
-    panels[-1].set_xlabel("fraction of negative eigenvalues")
+    panels[1].set_ylabel(words("share of matrices", "矩阵所占比例"))
+    panels[-1].set_xlabel(words("fraction of negative eigenvalues", "负特征值的比例"))
     panels[-1].set_xlim(-0.05, 1.05)
     return fig
 
@@ -181,7 +188,7 @@ def plateau():
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 3.6))
     for name, values in plateau_paths().items():
         ax.plot(values, color=COLORS[name], label=name)
-    ax.set_xlabel("step")
+    ax.set_xlabel(words("step", "步数"))
     ax.set_ylabel("$f$")
     ax.legend(loc="center right")
     table = plateau_table()
@@ -193,8 +200,8 @@ def plateau():
             color=COLORS[name],
             label=name,
         )
-    ax2.set_xlabel("start $x_0$")
-    ax2.set_ylabel("steps until $f < 0.5$")
+    ax2.set_xlabel(words("start $x_0$", "起点 x₀"))
+    ax2.set_ylabel(words("steps until $f < 0.5$", "到 f < 0.5 所需步数"))
     ax2.legend(loc="upper left")
     return fig
 
@@ -230,7 +237,7 @@ def saddle_figure():
     ax.legend(loc="lower right", frameon=True)
     ax2.axhline(1.0, color="0.5", linestyle=":", linewidth=0.8)
     ax2.set_ylim(5e-4, 3)
-    ax2.set_xlabel("step")
+    ax2.set_xlabel(words("step", "步数"))
     ax2.set_ylabel("$|y|$")
     ax2.legend(loc="center left")
     return fig
@@ -266,7 +273,7 @@ def saddle_animation(out):
             shown = points[: step + 1]
             lines[name].set_data(shown[:, 0], shown[:, 1])
             heads[name].set_data([shown[-1, 0]], [shown[-1, 1]])
-        label.set_text(f"step {step}")
+        label.set_text(words(f"step {step}", f"第 {step} 步"))
 
     writer = PillowWriter(fps=10)
     try:  # ``out`` is a temporary name ending in .gif; the registry renames it when done

@@ -38,7 +38,7 @@ from scripts.exp_lr_schedules import (
     noisy_paths,
 )
 from scripts.figures import figure
-from scripts.plotting import VALLEY_LEVELS, contour, path
+from scripts.plotting import VALLEY_LEVELS, contour, path, words
 
 # ----------------------------------------------------------------- too high, too low, good
 
@@ -58,8 +58,8 @@ def learning_rates():
     ax.axhline(np.log(10), color="0.5", linestyle=":", linewidth=0.8)
     ax.text(CURVE_ITERATIONS, np.log(10) + 0.05, "ln 10", ha="right", va="bottom", color="0.4")
     ax.set_ylim(0, 3.2)
-    ax.set_xlabel("iteration")
-    ax.set_ylabel("loss")
+    ax.set_xlabel(words("iteration", "迭代次数"))
+    ax.set_ylabel(words("loss", "损失"))
     ax.legend(loc="center", bbox_to_anchor=(0.45, 0.4))
 
     history = lr_run(DIVERGING_LR)["history"]
@@ -77,8 +77,8 @@ def learning_rates():
     ax2.set_xlim(0, steps[-1] + 2)
     ax2.set_ylim(1e-2, 1e200)
     ax2.set_yticks([1e0, 1e50, 1e100, 1e150, 1e200])
-    ax2.set_xlabel("iteration")
-    ax2.set_ylabel("loss")
+    ax2.set_xlabel(words("iteration", "迭代次数"))
+    ax2.set_ylabel(words("loss", "损失"))
     ax2.set_title(f"lr = {DIVERGING_LR:g}", fontsize=10)
     return fig
 
@@ -106,11 +106,12 @@ def noisy_path():
     ax.set_aspect("equal")
     ax.legend(loc="upper right", frameon=True)
     steps = np.arange(len(constant))
-    for points, color, name in ((constant, "C0", "lr = 0.5"), (decayed, "C3", "decayed")):
+    decayed_label = words("decayed", "衰减")
+    for points, color, name in ((constant, "C0", "lr = 0.5"), (decayed, "C3", decayed_label)):
         values = f.value(points.T)
         ax2.semilogy(steps, values, color=color, linewidth=0.5, alpha=0.35)
         ax2.semilogy(steps, smooth_curve(values, 31), color=color, linewidth=1.8, label=name)
-    ax2.set_xlabel("step")
+    ax2.set_xlabel(words("step", "步数"))
     ax2.set_ylabel("$f$")
     ax2.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2)
     return fig
@@ -144,6 +145,20 @@ def cyclic_schedules():
     }
 
 
+SCHEDULE_LABELS_ZH = {  # the schedules' labels in the Chinese figure
+    "k / sqrt(t + 1)": "k / √(t + 1)",
+    "step: x0.5 every 20": "阶梯：每 20 步 ×0.5",
+    "manual: x0.1 at 50, 75": "手动：在 50、75 处 ×0.1",
+    "cosine": "余弦",
+    "warm restarts (T0 = 10, x2)": "热重启（T₀ = 10，×2）",
+    "warmup 10 + cosine": "预热 10 + 余弦",
+}
+
+
+def schedule_label(name: str) -> str:
+    return words(name, SCHEDULE_LABELS_ZH.get(name, name))
+
+
 @figure("lr-schedules-all.svg")
 def all_schedules():
     """Every schedule of the chapter, lr0 = 0.1: the classic decays and the cyclic ones."""
@@ -159,19 +174,19 @@ def all_schedules():
             [schedule(s) for s in t],
             style,
             color=color,
-            label=name,
+            label=schedule_label(name),
             drawstyle=drawstyle,
             linewidth=2.0 if style == ":" else 1.5,
         )
     for (name, schedule), color, style in zip(
         cyclic_schedules().items(), ("C5", "C6", "C1"), ("-", "-", "--"), strict=True
     ):
-        ax2.plot(t, [schedule(s) for s in t], style, color=color, label=name)
+        ax2.plot(t, [schedule(s) for s in t], style, color=color, label=schedule_label(name))
     for a in (ax, ax2):
-        a.set_xlabel("epoch / step $t$")
+        a.set_xlabel(words("epoch / step $t$", "轮 / 步数 t"))
         # above the panel: inside, the legend covered the manual decay's drop at t = 50
         a.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, fontsize=9)
-    ax.set_ylabel("learning rate")
+    ax.set_ylabel(words("learning rate", "学习率"))
     ax.set_ylim(0, 0.105)
     return fig
 
@@ -189,18 +204,19 @@ def step_decay_figure():
     )
     for name, history in runs.items():
         steps = np.arange(1, len(history.loss) + 1)
-        ax.plot(steps, history.lr, color=colors[name], label=name)
+        label = words(name, {"constant": "恒定", "step decay": "阶梯衰减"}[name])
+        ax.plot(steps, history.lr, color=colors[name], label=label)
         ax2.plot(steps, history.loss, color=colors[name], linewidth=0.4, alpha=0.25)
         ax2.plot(steps, smooth_curve(history.loss, 51), color=colors[name], linewidth=1.8)
     for a in (ax, ax2):
         for decay in range(DECAY_EVERY, DECAY_ITERATIONS, DECAY_EVERY):
             a.axvline(decay, color="0.5", linestyle=":", linewidth=0.8)
-    ax.set_ylabel("learning rate")
+    ax.set_ylabel(words("learning rate", "学习率"))
     ax.set_ylim(0, 0.22)
     ax.legend(loc="upper right", ncols=2)
     ax2.set_ylim(0.3, 2.5)
-    ax2.set_xlabel("iteration")
-    ax2.set_ylabel("loss")
+    ax2.set_xlabel(words("iteration", "迭代次数"))
+    ax2.set_ylabel(words("loss", "损失"))
     return fig
 
 
@@ -208,11 +224,12 @@ def step_decay_figure():
 def lr_first():
     """Validation accuracy after 1200 updates against the base lr, without and with decay."""
     fig, ax = plt.subplots(figsize=(7, 3.8))
-    for decayed, color, name in ((False, "C0", "constant"), (True, "C3", "step decay")):
+    constant, step = words("constant", "恒定"), words("step decay", "阶梯衰减")
+    for decayed, color, name in ((False, "C0", constant), (True, "C3", step)):
         accuracy = [momentum_run(lr, decayed).val_acc[-1] for lr in BASE_LRS]
         ax.semilogx(BASE_LRS, accuracy, "o-", color=color, label=name)
-    ax.set_xlabel("base learning rate")
-    ax.set_ylabel("validation accuracy")
+    ax.set_xlabel(words("base learning rate", "基础学习率"))
+    ax.set_ylabel(words("validation accuracy", "验证准确率"))
     ax.set_ylim(0, 1.02)
     ax.legend(loc="lower left")
     return fig

@@ -31,7 +31,7 @@ from scripts.exp_minibatch import (
     regression_path,
 )
 from scripts.figures import figure
-from scripts.plotting import contour, path
+from scripts.plotting import contour, path, words
 
 SIZE_COLORS = dict(zip(SIZES, ("C3", "C1", "C2", "C0", "C4", "k"), strict=True))
 
@@ -41,7 +41,11 @@ def cost_curves_figure():
     """Loss of the current mini-batch per iteration: smooth for the full batch, noisy below."""
     curves = cost_curves()
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.4), sharey=True)
-    titles = {None: "batch (b = 1079)", 32: "mini-batch (b = 32)", 1: "stochastic (b = 1)"}
+    titles = {
+        None: words("batch (b = 1079)", "批量（b = 1079）"),
+        32: words("mini-batch (b = 32)", "小批量（b = 32）"),
+        1: words("stochastic (b = 1)", "随机（b = 1）"),
+    }
     for ax, (batch_size, loss) in zip(axes, curves.items(), strict=True):
         color = SIZE_COLORS[batch_size]
         steps = np.arange(1, len(loss) + 1)
@@ -51,10 +55,10 @@ def cost_curves_figure():
             ax.plot(steps, loss, color=color, linewidth=0.6, alpha=0.45)
             ax.plot(steps, smooth_curve(loss, 31), color=color, linewidth=1.8)
         ax.set_title(titles[batch_size], fontsize=10)
-        ax.set_xlabel("iteration")
+        ax.set_xlabel(words("iteration", "迭代次数"))
         ax.set_ylim(0, 3.5)
         ax.set_xlim(0, len(loss))
-    axes[0].set_ylabel("loss of the mini-batch")
+    axes[0].set_ylabel(words("loss of the mini-batch", "小批量上的损失"))
     fig.tight_layout()
     return fig
 
@@ -69,8 +73,11 @@ def paths_figure():
     lowest = float(f.value(f.minimum))
     levels = lowest + np.array([0.02, 0.1, 0.3, 0.7, 1.5, 3, 5, 8, 12])
     fig, axes = plt.subplots(1, 3, figsize=(11, 4), sharey=True)
-    cases = ((M, "batch (b = 200)", "k"), (16, "mini-batch (b = 16)", "C2"))
-    cases += ((1, "stochastic (b = 1)", "C3"),)
+    cases = (
+        (M, words("batch (b = 200)", "批量（b = 200）"), "k"),
+        (16, words("mini-batch (b = 16)", "小批量（b = 16）"), "C2"),
+        (1, words("stochastic (b = 1)", "随机（b = 1）"), "C3"),
+    )
     for ax, (batch_size, title, color) in zip(axes, cases, strict=True):
         contour(ax, f, levels=levels)
         path(ax, regression_path(batch_size), color=color, markersize=2, linewidth=1.0)
@@ -94,11 +101,12 @@ def batch_size_figure():
     for batch_size, run in runs.items():
         name = label(batch_size, 1079)
         color = SIZE_COLORS[batch_size]
-        ax1.plot(run["epochs"], run["loss"], color=color, label=f"b = {name}")
+        shown = name.replace(" (full)", words(" (full)", "（全量）"))
+        ax1.plot(run["epochs"], run["loss"], color=color, label=f"b = {shown}")
         elapsed = np.array(run["epochs"][1:]) * seconds[name]
         ax3.plot(elapsed, run["loss"][1:], color=color, marker="o", markersize=2)
-    ax1.set_xlabel("epoch")
-    ax1.set_ylabel("training loss")
+    ax1.set_xlabel(words("epoch", "轮"))
+    ax1.set_ylabel(words("training loss", "训练损失"))
     ax1.set_xlim(0, EPOCHS)
     ax1.set_ylim(0, 2.6)
 
@@ -107,13 +115,15 @@ def batch_size_figure():
     ax2.bar(range(len(names)), per_epoch_ms, color=[SIZE_COLORS[b] for b in SIZES])
     ax2.set_yscale("log")
     ax2.set_xticks(range(len(names)), [n.replace(" (full)", "") for n in names])
-    ax2.set_xlabel("batch size")
-    ax2.set_ylabel("ms per epoch")
-    ax2.set_title("measured on the build machine (1 thread)", fontsize=9)
+    ax2.set_xlabel(words("batch size", "批量大小"))
+    ax2.set_ylabel(words("ms per epoch", "每轮毫秒数"))
+    ax2.set_title(
+        words("measured on the build machine (1 thread)", "在构建机器上测得（单线程）"), fontsize=9
+    )
 
     ax3.set_xscale("log")
-    ax3.set_xlabel("seconds of training")
-    ax3.set_ylabel("training loss")
+    ax3.set_xlabel(words("seconds of training", "训练秒数"))
+    ax3.set_ylabel(words("training loss", "训练损失"))
     ax3.set_ylim(0, 2.6)
     fig.tight_layout()
     # one legend for the three panels, above them: inside the left panel it covered b = 128

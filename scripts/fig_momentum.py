@@ -7,7 +7,7 @@ import numpy as np
 
 from optimizers import SGD, Momentum, Nesterov, landscapes
 from scripts.figures import figure
-from scripts.plotting import COLORS, contour, path, run, valley_paths
+from scripts.plotting import COLORS, contour, path, run, valley_paths, words
 
 
 def velocity_history(gradients, lr: float = 0.1, momentum: float = 0.9) -> np.ndarray:
@@ -28,13 +28,15 @@ def velocity():
     constant = velocity_history(np.ones(50))
     alternating = velocity_history((-1.0) ** steps)
     fig, ax = plt.subplots(figsize=(7, 3.4))
-    ax.plot(steps, constant, "o-", color="C1", markersize=3, label="constant gradient")
-    ax.plot(steps, alternating, "s-", color="C0", markersize=3, label="sign flips every step")
+    constant_label = words("constant gradient", "梯度恒定")
+    flipping_label = words("sign flips every step", "梯度符号每步翻转")
+    ax.plot(steps, constant, "o-", color="C1", markersize=3, label=constant_label)
+    ax.plot(steps, alternating, "s-", color="C0", markersize=3, label=flipping_label)
     ax.axhline(10, color="C1", linestyle="--", linewidth=0.8)
     ax.axhline(1 / 1.9, color="C0", linestyle="--", linewidth=0.8)
     ax.text(50, 10.2, r"$1/(1-\beta) = 10$", ha="right", va="bottom", color="C1")
     ax.text(50, 0.9, r"$1/(1+\beta) \approx 0.53$", ha="right", va="bottom", color="C0")
-    ax.set_xlabel("step")
+    ax.set_xlabel(words("step", "步数"))
     ax.set_ylabel(r"$|v_t| \,/\, (\eta\,|g|)$")
     ax.set_ylim(0, 11.5)
     ax.legend(loc="center right")
@@ -85,7 +87,7 @@ def local_minimum():
     ax.legend(loc="upper center")
     for level in (1.0, 0.0, -2.0):
         ax2.axhline(level, color="0.6", linestyle=":" if level == 0 else "--", linewidth=0.8)
-    ax2.set_xlabel("step")
+    ax2.set_xlabel(words("step", "步数"))
     ax2.set_ylabel("$x$")
     ax2.legend(loc="center right")
     return fig
@@ -117,7 +119,7 @@ def saddle():
     ax.set_aspect("equal")
     ax.legend(loc="lower right", frameon=True)
     ax2.axhline(1.0, color="0.6", linestyle="--", linewidth=0.8)
-    ax2.set_xlabel("step")
+    ax2.set_xlabel(words("step", "步数"))
     ax2.set_ylabel("$|y|$")
     ax2.set_ylim(5e-4, 20)
     ax2.legend(loc="upper left")
@@ -194,7 +196,7 @@ def _nesterov_panel(ax, f, w, carry, lr, nesterov):
         # the same gradient step moved to the tip of beta v: the sum, tip to tail
         _arrow_between(ax, w + carry, w + step, "C3", width=1.0, linestyle="--", zorder=None)
     _arrow(ax, w, step, "C0", width=2.6)
-    _label(ax, w, step, r"new $v$", "C0", (8, -6))
+    _label(ax, w, step, words(r"new $v$", "新的 v"), "C0", (8, -6))
     ax.plot(*w, "o", color="k", markersize=6, zorder=5)
     ax.annotate("$w$", w, xytext=(-16, 4), textcoords="offset points", fontsize=12)
     if nesterov:

@@ -18,7 +18,7 @@ import numpy as np
 from optimizers import landscapes
 from scripts.exp_second_order import FIRST_ORDER, THRESHOLD, quadratic_paths, runs
 from scripts.figures import figure
-from scripts.plotting import COLORS, VALLEY_LEVELS, contour, path
+from scripts.plotting import COLORS, VALLEY_LEVELS, contour, path, words
 
 RUN_COLORS = {
     "gradient descent": COLORS["SGD"],
@@ -27,6 +27,11 @@ RUN_COLORS = {
     "Newton": "C3",
     "L-BFGS": "k",
 }
+
+
+def gd(label: str) -> str:
+    """A legend entry with gradient descent's name in the figure's language ("GD, lr = 0.95")."""
+    return label.replace("GD", words("GD", "梯度下降"))
 
 
 # ----------------------------------------------------------------------------- Taylor models
@@ -39,17 +44,16 @@ def taylor_panel(ax, f, x0: float, lr: float | None) -> None:
     g = f.gradient(np.array([x0]))[0]
     h = f.hessian(np.array([x0]))[0, 0]
     ax.plot(xs, f.value(xs[None]), color="k", linewidth=1.4, label="$f$")
-    ax.plot(xs, fx + g * (xs - x0), "--", color="C0", label="first order")
-    ax.plot(
-        xs, fx + g * (xs - x0) + 0.5 * h * (xs - x0) ** 2, "-", color="C3", label="second order"
-    )
+    first, second = words("first order", "一阶近似"), words("second order", "二阶近似")
+    ax.plot(xs, fx + g * (xs - x0), "--", color="C0", label=first)
+    ax.plot(xs, fx + g * (xs - x0) + 0.5 * h * (xs - x0) ** 2, "-", color="C3", label=second)
     ax.plot(x0, fx, "o", color="k", markersize=6)
     newton = x0 - g / h
     ax.plot(newton, f.value(np.array([newton])), "*", color="C3", markersize=13, label="Newton")
     ax.axvline(newton, color="C3", linestyle=":", linewidth=0.8)
     if lr is not None:
         step = x0 - lr * g
-        label = f"GD, lr = {lr:g}"
+        label = gd(f"GD, lr = {lr:g}")
         ax.plot(step, f.value(np.array([step])), "s", color="C0", markersize=6, label=label)
     ax.set_ylim(-3.2, 3.5)
     ax.set_xlabel("$x$")
@@ -80,7 +84,7 @@ def paths_figure():
     q = landscapes.ill_conditioned()
     contour(ax, q, levels=VALLEY_LEVELS)
     quadratic = quadratic_paths()
-    path(ax, quadratic["gradient descent"], label="GD, lr = 0.95", color="C0")
+    path(ax, quadratic["gradient descent"], label=gd("GD, lr = 0.95"), color="C0")
     path(ax, quadratic["Newton"], label="Newton", color="C3", linewidth=2)
     ax.set_aspect("equal")
     ax.legend(loc="upper right", frameon=True)
@@ -93,7 +97,7 @@ def paths_figure():
         "-",
         color=RUN_COLORS["gradient descent"],
         linewidth=2.5,
-        label="GD, lr = 0.001, 3000 steps",
+        label=gd(words("GD, lr = 0.001, 3000 steps", "GD, lr = 0.001，3000 步")),
     )
     path(ax2, paths["L-BFGS"], label="L-BFGS", color=RUN_COLORS["L-BFGS"], markersize=3)
     path(ax2, paths["Newton"], label="Newton", color=RUN_COLORS["Newton"], markersize=5)
@@ -110,12 +114,12 @@ def convergence():
     for name in order:
         values = np.maximum(f.value(runs()[name].T), 1e-20)  # Newton lands on f = 0 exactly
         iterations = np.arange(1, len(values))  # the start (iteration 0) is left out: log axis
-        label = FIRST_ORDER[name][1] if name in FIRST_ORDER else name
+        label = gd(FIRST_ORDER[name][1]) if name in FIRST_ORDER else name
         style = "o-" if name in ("Newton", "L-BFGS") else "-"
         ax.loglog(iterations, values[1:], style, color=RUN_COLORS[name], markersize=3, label=label)
     ax.axhline(THRESHOLD, color="0.5", linestyle=":", linewidth=0.8)
     ax.set_ylim(1e-20, 1e4)
-    ax.set_xlabel("iteration")
+    ax.set_xlabel(words("iteration", "迭代次数"))
     ax.set_ylabel("$f$")
     handles, labels = ax.get_legend_handles_labels()
     legend_order = [2, 1, 0, 3, 4]  # GD, Momentum, Adam, L-BFGS, Newton

@@ -7,7 +7,7 @@ import numpy as np
 
 from optimizers import SGD, landscapes
 from scripts.figures import figure
-from scripts.plotting import contour, grid, path, run, valley_paths
+from scripts.plotting import contour, grid, path, run, valley_paths, words
 
 
 @figure("sgd-surface.png")
@@ -77,7 +77,7 @@ def saddle():
     ax.set_aspect("equal")
     ax.legend(loc="lower left", bbox_to_anchor=(0, 1), borderaxespad=0.2)  # above the contours
     ax2.semilogy(norms, "o-", color="C3", markersize=3)
-    ax2.set_xlabel("step")
+    ax2.set_xlabel(words("step", "步数"))
     ax2.set_ylabel(r"$\|\nabla f\|$")
     return fig
 
@@ -90,5 +90,8 @@ def noise():
     exact = run(SGD(lr=0.5), f, steps=60)
     rough = run(SGD(lr=0.5), noisy, steps=60)
     return valley_paths(
-        [(exact, "exact gradient", "C0"), (rough, r"gradient + noise ($\sigma = 1$)", "C3")]
+        [
+            (exact, words("exact gradient", "精确梯度"), "C0"),
+            (rough, words(r"gradient + noise ($\sigma = 1$)", "梯度 + 噪声（σ = 1）"), "C3"),
+        ]
     )

@@ -45,7 +45,7 @@ from scripts.exp_tuning import (
     watch_run,
 )
 from scripts.figures import figure
-from scripts.plotting import STYLE  # noqa: F401  (the palette and the transparent background)
+from scripts.plotting import words  # (importing it also sets the palette and background)
 
 
 @figure("tuning-curves.svg")
@@ -58,32 +58,38 @@ def curves():
     h = small["history"]
     epochs = np.arange(1, len(h.loss) + 1) / small["per_epoch"]
     ax.plot(epochs, h.loss, color="C0", linewidth=0.4, alpha=0.3)
-    ax.plot(epochs, smooth_curve(h.loss, 25), color="C0", linewidth=1.6, label="training loss")
+    ax.plot(
+        epochs,
+        smooth_curve(h.loss, 25),
+        color="C0",
+        linewidth=1.6,
+        label=words("training loss", "训练损失"),
+    )
     ax.plot(np.arange(len(small["val_loss"])), small["val_loss"], color="C3", linewidth=1.6)
-    ax.lines[-1].set_label("validation loss")
+    ax.lines[-1].set_label(words("validation loss", "验证损失"))
     best = int(np.argmin(small["val_loss"]))
     ax.plot(best, small["val_loss"][best], "v", color="C3", markersize=7)
     ax.set_yscale("log")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
-    ax.set_title("100 training examples", fontsize=10)
+    ax.set_xlabel(words("epoch", "轮"))
+    ax.set_ylabel(words("loss", "损失"))
+    ax.set_title(words("100 training examples", "100 个训练样本"), fontsize=10)
     ax.legend(loc="lower left")
 
     for ax, run, title in (
-        (axes[1], small, "100 training examples"),
-        (axes[2], full, "1079 training examples"),
+        (axes[1], small, words("100 training examples", "100 个训练样本")),
+        (axes[2], full, words("1079 training examples", "1079 个训练样本")),
     ):
         h = run["history"]
         e = np.array(h.eval_epochs)
         train_acc, val_acc = np.array(h.train_acc), np.array(h.val_acc)
-        ax.plot(e, train_acc, color="C0", linewidth=1.6, label="training")
-        ax.plot(e, val_acc, color="C3", linewidth=1.6, label="validation")
+        ax.plot(e, train_acc, color="C0", linewidth=1.6, label=words("training", "训练集"))
+        ax.plot(e, val_acc, color="C3", linewidth=1.6, label=words("validation", "验证集"))
         ax.fill_between(e, val_acc, train_acc, where=train_acc >= val_acc, color="0.85", zorder=0)
         k = int(np.argmax(val_acc))
         ax.plot(e[k], val_acc[k], "v", color="C3", markersize=7)
         gap = train_acc[-1] - val_acc[-1]
         ax.annotate(
-            f"gap {gap:.3f}",
+            words(f"gap {gap:.3f}", f"差距 {gap:.3f}"),
             (e[-1], val_acc[-1]),
             xytext=(0, -8),
             textcoords="offset points",
@@ -91,8 +97,8 @@ def curves():
             va="top",
         )
         ax.set_ylim(0.5, 1.02)
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("accuracy")
+        ax.set_xlabel(words("epoch", "轮"))
+        ax.set_ylabel(words("accuracy", "准确率"))
         ax.set_title(title, fontsize=10)
         ax.legend(loc="lower right")
     return fig
@@ -133,9 +139,13 @@ def grid_random():
     fig.colorbar(
         ScalarMappable(norm=Normalize(0, 1), cmap="viridis"),
         cax=fig.add_subplot(bar[1]),
-        label="accuracy",
+        label=words("accuracy", "准确率"),
     )
-    for k, (trials, title) in enumerate(((grid, "grid search"), (rand, "random search"))):
+    searches_shown = (
+        (grid, words("grid search", "网格搜索")),
+        (rand, words("random search", "随机搜索")),
+    )
+    for k, (trials, title) in enumerate(searches_shown):
         gs = outer[k].subgridspec(
             2, 2, width_ratios=[4, 1], height_ratios=[1.3, 4], hspace=0.08, wspace=0.08
         )
@@ -150,15 +160,15 @@ def grid_random():
         ax.set_yscale("log")
         ax.set_xlim(LR_RANGE[0] / 1.6, LR_RANGE[1] * 1.6)
         ax.set_ylim(WD_RANGE[0] / 1.6, WD_RANGE[1] * 1.6)
-        ax.set_xlabel("learning rate")
-        ax.set_ylabel("weight decay")
+        ax.set_xlabel(words("learning rate", "学习率"))
+        ax.set_ylabel(words("weight decay", "权重衰减"))
         # top margin: accuracy against the learning rate (the axis that matters)
         top.plot(lrs, lr_scores, color="0.6", linewidth=1.2)
         top.vlines(x, 0, s, color="C3", linewidth=0.8)
         top.plot(x, s, "o", color="C3", markersize=4)
         top.set_ylim(0, 1.05)
         top.set_yticks([0, 0.5, 1])
-        top.set_ylabel("accuracy")
+        top.set_ylabel(words("accuracy", "准确率"))
         top.tick_params(labelbottom=False)
         top.set_title(title, fontsize=10)
         # side margin: accuracy against the weight decay (hardly matters here)
@@ -167,7 +177,7 @@ def grid_random():
         side.plot(s, y, "o", color="C3", markersize=4)
         side.set_xlim(0, 1.05)
         side.set_xticks([0, 1])
-        side.set_xlabel("accuracy")
+        side.set_xlabel(words("accuracy", "准确率"))
         side.tick_params(labelleft=False)
         mark_best(ax, trials)
     return fig
@@ -216,7 +226,7 @@ def coarse_to_fine_figure():
             ROUND_MARKERS[r],
             color=f"C{r}",
             markersize=6,
-            label=f"round {r + 1}",
+            label=words(f"round {r + 1}", f"第 {r + 1} 轮搜索"),
             markerfacecolor="none",
             markeredgewidth=1.2,
         )
@@ -225,15 +235,17 @@ def coarse_to_fine_figure():
     ax.set_yscale("log")
     ax.set_xlim(C2F_SPACE["lr"][0] / 1.6, C2F_SPACE["lr"][1] * 1.6)
     ax.set_ylim(C2F_SPACE["weight_decay"][0] / 1.6, C2F_SPACE["weight_decay"][1] * 1.6)
-    ax.set_xlabel("learning rate")
-    ax.set_ylabel("weight decay")
+    ax.set_xlabel(words("learning rate", "学习率"))
+    ax.set_ylabel(words("weight decay", "权重衰减"))
     sm = plt.cm.ScalarMappable(cmap="viridis", norm=plt.Normalize(0, 1))
-    fig.colorbar(sm, ax=ax, label="validation accuracy", fraction=0.05, pad=0.02)
+    fig.colorbar(
+        sm, ax=ax, label=words("validation accuracy", "验证准确率"), fraction=0.05, pad=0.02
+    )
     ax2.set_xscale("log")
     ax2.set_xlim(C2F_SPACE["lr"][0] / 1.6, C2F_SPACE["lr"][1] * 1.6)
     ax2.set_ylim(0, 1.03)
-    ax2.set_xlabel("learning rate")
-    ax2.set_ylabel("validation accuracy")
+    ax2.set_xlabel(words("learning rate", "学习率"))
+    ax2.set_ylabel(words("validation accuracy", "验证准确率"))
     ax2.legend(loc="upper left")
     return fig
 

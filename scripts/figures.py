@@ -18,6 +18,16 @@ source file of the ``optimizers`` package, and the matplotlib and numpy versions
 live in ``.cache/figures/``.
 The MkDocs hook ``scripts/hooks/figures.py`` runs ``--stale`` before every build.
 
+Languages: a figure with words (``plotting.words(en, zh)``) is drawn twice by the same function,
+in Chinese to ``docs/figures/NAME`` (the registered name, shown on the Chinese pages) and in
+English to ``docs/figures/en/NAME`` (the figures hook points the English pages there); a figure
+without words is drawn once. SVG text stays text (``svg.fonttype: none``) with a font list that
+starts with common Chinese system fonts, so the reader's browser draws it with the reader's own
+fonts: no font is installed or embedded, and the files are smaller than with glyphs as paths.
+This machine's matplotlib has no Chinese font: it lays Chinese text out with the fallback
+glyph's width (about 1.15 em, a little wider than a real Chinese glyph's 1 em, so tight boxes
+keep room), and only the "missing glyph" warnings for Chinese characters are silenced.
+
 ``--out DIR`` writes the figures into DIR instead and leaves ``docs/figures/`` and the hashes
 alone (``tests/site/test_figures.py`` builds twice that way and compares the bytes).
 """
@@ -27,10 +37,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import logging
 import os
+import re
 import sys
 import time
 import traceback
+import warnings
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -41,6 +54,7 @@ OUT_DIR = ROOT / "docs" / "figures"
 STAMP_DIR = ROOT / ".cache" / "figures"
 SCRIPTS = ROOT / "scripts"
 PACKAGE = ROOT / "optimizers"
+ENGLISH = "en"  # docs/figures/en/NAME: a figure's English variant
 
 # One look for every figure (the colours: the Okabe–Ito cycle set in scripts/plotting.py); the
 # fixed hash salt and the missing date make SVG output byte-identical from run to run.
@@ -54,7 +68,18 @@ STYLE = {
     "axes.grid": False,
     "legend.frameon": False,
     "svg.hashsalt": "optimization-for-deep-learning",
-    "svg.fonttype": "path",
+    # text stays text: the browser draws it with the reader's fonts (see the docstring)
+    "svg.fonttype": "none",
+    "font.family": ["sans-serif"],
+    "font.sans-serif": [
+        "PingFang SC",
+        "Hiragino Sans GB",
+        "Microsoft YaHei",
+        "Noto Sans CJK SC",
+        "Source Han Sans SC",
+        "WenQuanYi Micro Hei",
+        "DejaVu Sans",
+    ],
     "image.cmap": "viridis",
 }
 METADATA = {
@@ -73,6 +98,11 @@ class Figure:
     @property
     def path(self) -> Path:
         return OUT_DIR / self.name
+
+    @property
+    def en_path(self) -> Path:
+        """The English variant, made when the figure has words."""
+        return OUT_DIR / ENGLISH / self.name
 
     @property
     def script(self) -> Path:
@@ -123,14 +153,35 @@ def is_stale(fig: Figure) -> bool:
     if not fig.path.exists() or not stamp.exists():
         return True
     try:
-        return json.loads(stamp.read_text())["fingerprint"] != fingerprint(fig)
-    except (ValueError, KeyError):
+        recorded = json.loads(stamp.read_text())
+        if "en" in recorded["languages"] and not fig.en_path.exists():
+            return True
+        return recorded["fingerprint"] != fingerprint(fig)
+    except (ValueError, KeyError, TypeError):
         return True
+
+
+def languages(fig: Figure) -> list[str]:
+    """The languages the figure was last drawn in (["zh"] or ["zh", "en"]), from its stamp."""
+    try:
+        return json.loads(_stamp_path(fig).read_text())["languages"]
+    except (OSError, ValueError, KeyError):
+        return []
 
 
 def _atomic_target(path: Path) -> Path:
     """A temporary name beside ``path`` that keeps its suffix (writers pick the format by it)."""
     return path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+
+
+_FONT_FAMILY = re.compile(rb"font-family: ([^;\"]+)")
+
+
+def _generic_fallback(svg: bytes) -> bytes:
+    """End every SVG font list with ``sans-serif`` (mathtext names only 'DejaVu Sans')."""
+    return _FONT_FAMILY.sub(
+        lambda m: m[0] if m[1].rstrip().endswith(b"sans-serif") else m[0] + b", sans-serif", svg
+    )
 
 
 def save(fig, path: Path) -> None:
@@ -141,6 +192,8 @@ def save(fig, path: Path) -> None:
     tmp = _atomic_target(path)
     try:
         fig.savefig(tmp, format=path.suffix[1:], metadata=METADATA.get(path.suffix))
+        if path.suffix == ".svg":
+            tmp.write_bytes(_generic_fallback(tmp.read_bytes()))
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -158,36 +211,84 @@ def build_one(name: str, out_dir: Path | None = None) -> tuple[str, float]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from scripts import plotting
+
     figures = discover()
     fig = figures[name]
-    target = fig.path if out_dir is None else Path(out_dir) / fig.name
+    base = OUT_DIR if out_dir is None else Path(out_dir)
     from threadpoolctl import threadpool_limits
 
     start = time.perf_counter()
+    drawn = []
     # One BLAS thread: the figures' matrices are small, ``-j 2`` already uses both cores, and
     # oversubscribed BLAS threads made training figures up to 20 times slower under load.
-    with plt.rc_context(STYLE), threadpool_limits(1):
-        if fig.function.__code__.co_argcount == 1:
-            tmp = _atomic_target(target)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                fig.function(tmp)
-                os.replace(tmp, target)
-            finally:
-                tmp.unlink(missing_ok=True)
-        else:
-            result = fig.function()
-            if result is None:
-                raise RuntimeError(f"figure {name}: the function returned no matplotlib figure")
-            save(result, target)
+    with plt.rc_context(STYLE), threadpool_limits(1), _quiet_about_chinese_glyphs():
+        for lang in plotting.LANGUAGES:  # Chinese first: it tells whether the figure has words
+            plotting.set_language(lang)
+            target = base / fig.name if lang == "zh" else base / ENGLISH / fig.name
+            _draw(fig, target)
+            drawn.append(lang)
+            if not plotting.asked_for_words():
+                (base / ENGLISH / fig.name).unlink(missing_ok=True)  # it lost its words
+                break
+        plotting.set_language("zh")
     if out_dir is not None:
         return name, time.perf_counter() - start
     STAMP_DIR.mkdir(parents=True, exist_ok=True)
     stamp = _stamp_path(fig)
     tmp = _atomic_target(stamp)
-    tmp.write_text(json.dumps({"fingerprint": fingerprint(fig), "script": fig.module}))
+    record = {"fingerprint": fingerprint(fig), "script": fig.module, "languages": drawn}
+    tmp.write_text(json.dumps(record))
     os.replace(tmp, stamp)
     return name, time.perf_counter() - start
+
+
+def _draw(fig: Figure, target: Path) -> None:
+    """Run the figure's function once and write its file to ``target`` (atomically)."""
+    if fig.function.__code__.co_argcount == 1:
+        tmp = _atomic_target(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fig.function(tmp)
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+    else:
+        result = fig.function()
+        if result is None:
+            raise RuntimeError(f"figure {fig.name}: the function returned no matplotlib figure")
+        save(result, target)
+
+
+class _quiet_about_chinese_glyphs:
+    """Silence what a machine without a Chinese font says about Chinese text, and nothing else.
+
+    matplotlib warns once per missing Chinese glyph, ideograph or full-width punctuation (it
+    measures it with the fallback glyph; the browser draws it with the reader's font), and logs
+    each Chinese font family of the list that it cannot find.
+    """
+
+    def __enter__(self):
+        self._warnings = warnings.catch_warnings()
+        self._warnings.__enter__()
+        warnings.filterwarnings(
+            "ignore",
+            message=r"Glyph \d+ \(\\N\{(CJK|FULLWIDTH|IDEOGRAPHIC) ",
+            category=UserWarning,
+        )
+        self._filter = _MissingFontFilter()
+        logging.getLogger("matplotlib.font_manager").addFilter(self._filter)
+        return self
+
+    def __exit__(self, *exc):
+        logging.getLogger("matplotlib.font_manager").removeFilter(self._filter)
+        return self._warnings.__exit__(*exc)
+
+
+class _MissingFontFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not any(f"'{font}' not found" in message for font in STYLE["font.sans-serif"])
 
 
 def build(

@@ -1,7 +1,13 @@
 """Drawing helpers shared by the figure scripts (contours, paths, surfaces).
 
-Figures are shared by both languages, so their text is kept to symbols, numbers and the
-optimizers' names; each page describes the figure in its own language (caption and alt text).
+Language: a figure speaks its page's language. Symbols, numbers and the optimizers' names are
+the same in both; every other word in a figure is written as ``words(en, zh)``, which
+returns the string of the language being drawn (:data:`LANG`). ``scripts/figures.py`` draws
+each figure in Chinese first (``docs/figures/NAME``, shown on the Chinese pages); when that
+drawing asked :func:`words` for anything, it draws the figure again in English
+(``docs/figures/en/NAME``, which the figures hook shows on the English pages). So both
+variants come from the same code, and a figure without words is drawn once. The strings of a
+figure stay beside the code that draws them: ``words("learning rate", "学习率")``.
 
 Colour: every figure draws with the Okabe–Ito palette, which stays distinguishable under the
 common colour-vision deficiencies: importing this module sets matplotlib's colour cycle, so
@@ -42,6 +48,34 @@ STYLE = {
     "savefig.transparent": True,
 }
 matplotlib.rcParams.update(STYLE)
+
+# The language being drawn: "zh" or "en" (set by scripts/figures.py before each variant).
+LANGUAGES = ("zh", "en")
+LANG = "zh"
+_asked = False  # did the figure being drawn call words()? (read by scripts/figures.py)
+
+
+def words(en: str, zh: str) -> str:
+    """The figure text ``en`` or ``zh``, whichever language is being drawn (:data:`LANG`)."""
+    global _asked
+    _asked = True
+    if LANG not in LANGUAGES:
+        raise ValueError(f"unknown figure language {LANG!r}")
+    return zh if LANG == "zh" else en
+
+
+def set_language(lang: str) -> None:
+    """Draw the next figure in ``lang`` (and forget whether words() was asked)."""
+    global LANG, _asked
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown figure language {lang!r}")
+    LANG, _asked = lang, False
+
+
+def asked_for_words() -> bool:
+    """Whether the figure drawn since :func:`set_language` called :func:`words`."""
+    return _asked
+
 
 PATH_STYLE = {"marker": "o", "markersize": 3, "linewidth": 1.2}
 # The contour lines of the book's valley x²/20 + y² (and of its rotated twin), in every figure.

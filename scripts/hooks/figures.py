@@ -10,6 +10,7 @@ disk, not modules it imported earlier; the notebooks run beside the figures.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -37,3 +38,27 @@ def on_pre_build(config, **kwargs) -> None:
     for command, code in ((figures, result.returncode), (notebooks, background.returncode)):
         if code:
             raise SystemExit(f"{' '.join(command[1:])} failed; see the output above")
+
+
+# ----------------------------------------------------------------------------- languages
+
+FIGURES = ROOT / "docs" / "figures"
+# src="…figures/NAME" or href="…figures/NAME" (the lightbox's link) in a page's HTML
+_FIGURE_URL = re.compile(r'((?:src|href)="[^"]*?figures/)([^"/#?]+)(["#?])')
+
+
+def on_post_page(output: str, page, config, **kwargs) -> str:
+    """English pages show a figure's English variant (``figures/en/NAME``) where one exists.
+
+    ``scripts/figures.py`` draws a figure with words in Chinese to ``docs/figures/NAME`` (what
+    every page names) and in English to ``docs/figures/en/NAME``; no page has to change.
+    """
+    if not (page.url or "").startswith("en/"):
+        return output
+
+    def english(m: re.Match) -> str:
+        if (FIGURES / "en" / m[2]).is_file():
+            return f"{m[1]}en/{m[2]}{m[3]}"
+        return m[0]
+
+    return _FIGURE_URL.sub(english, output)

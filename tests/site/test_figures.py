@@ -98,7 +98,14 @@ def test_figures_rebuild_byte_identical(site: Path, registry: dict[str, str], tm
     result = run_figures("--out", str(out), "-j", "2", "-q", *names)
     assert result.returncode == 0, f"rebuilding the figures failed:\n{result.stderr[-5000:]}"
     problems = []
-    for name in sorted(registry):
+    # every figure, and the English variant (en/NAME) of every figure with words
+    english = (
+        sorted(f"en/{p.name}" for p in (out / "en").glob("*")) if (out / "en").is_dir() else []
+    )
+    built_en = sorted(f"en/{p.name}" for p in (FIGURES / "en").glob("*") if p.name in registry)
+    if english != built_en:
+        problems.append(f"English variants differ: rebuild {english}, docs/figures {built_en}")
+    for name in [*sorted(registry), *english]:
         old, new = FIGURES / name, out / name
         if not new.is_file():
             problems.append(f"{name}: the rebuild wrote no file")
@@ -106,13 +113,15 @@ def test_figures_rebuild_byte_identical(site: Path, registry: dict[str, str], tm
             problems.append(f"{name}: not in docs/figures/ after the site build")
         elif old.read_bytes() != new.read_bytes():
             problems.append(
-                f"{name} ({registry[name]}): {first_difference(old.read_bytes(), new.read_bytes())}"
+                f"{name} ({registry[name.removeprefix('en/')]}): "
+                + first_difference(old.read_bytes(), new.read_bytes())
             )
     assert not problems, (
         "figures that differ between two builds (a random seed not fixed, a date, or state "
         "left by another figure; or a stale figure: `make figures`):\n" + "\n".join(problems)
     )
-    others = sorted(p.name for p in out.iterdir() if p.name not in registry)
+    others = sorted(p.name for p in out.iterdir() if p.name not in registry and p.name != "en")
+    others += [n for n in english if n.removeprefix("en/") not in registry]
     assert not others, f"the rebuild wrote files no figure is registered for: {others}"
 
 
@@ -148,6 +157,7 @@ def test_every_registered_figure_is_shown_by_a_page(registry: dict[str, str]):
         f"{n} ({registry[n]})" for n in orphans
     )
     leftovers = sorted(p.name for p in FIGURES.iterdir() if p.is_file() and p.name not in registry)
+    leftovers += sorted(f"en/{p.name}" for p in FIGURES.glob("en/*") if p.name not in registry)
     if leftovers:  # e.g. a renamed figure's old file: harmless, not in a fresh clone
         warnings.warn(f"docs/figures/ holds files no figure makes: {leftovers}", stacklevel=1)
 
