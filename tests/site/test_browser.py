@@ -143,15 +143,15 @@ class Visit:
 class Browser:
     """One Chromium, one context, one tab; every request routed and recorded."""
 
-    def __init__(self, playwright, executable: str, base: str, site: Path) -> None:
+    def __init__(self, playwright, executable: str, base: str, site: Path, **screen) -> None:
+        """``screen``: options of the browser context (default a 1280 x 900 desktop)."""
         self.base = base
         self.site = site
         self.browser = playwright.chromium.launch(
             executable_path=executable, headless=True, args=CHROMIUM_FLAGS
         )
-        self.context = self.browser.new_context(
-            service_workers="block", viewport={"width": 1280, "height": 900}, locale="en-US"
-        )
+        screen = {"viewport": {"width": 1280, "height": 900}, **screen}
+        self.context = self.browser.new_context(service_workers="block", locale="en-US", **screen)
         self.context.set_default_timeout(SLOW_PAGE_SECONDS * 1000)
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()

@@ -56,33 +56,16 @@ class Phone(Browser):
     """test_browser's Browser on a 390 x 844 touch screen with a preferred colour scheme."""
 
     def __init__(self, playwright, executable: str, base: str, site: Path, scheme: str) -> None:
-        self.base = base
-        self.site = site
-        self.browser = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_FLAGS
-        )
-        self.context = self.browser.new_context(
-            service_workers="block",
+        super().__init__(
+            playwright,
+            executable,
+            base,
+            site,
             viewport={"width": WIDTH, "height": HEIGHT},
             is_mobile=True,
             has_touch=True,
             color_scheme=scheme,
-            locale="en-US",
         )
-        self.context.set_default_timeout(SLOW_PAGE_SECONDS * 1000)
-        self.context.route("**/*", self._route)
-        self.page = self.context.new_page()
-        self.visit = None
-        self.searches = {}
-        self.blocked_anywhere = []
-        self.inflight = 0
-        self.last_activity = time.monotonic()
-        self.page.on("request", self._on_request)
-        self.page.on("requestfinished", self._on_done)
-        self.page.on("requestfailed", self._on_failed)
-        self.page.on("response", self._on_response)
-        self.page.on("console", self._on_console)
-        self.page.on("pageerror", self._on_pageerror)
 
 
 # Every display formula: its width, its box (the nearest element that clips sideways), and the
