@@ -266,6 +266,12 @@ def _prepare(opt: Optimizer, params: dict[str, Any], grads: Mapping[str, Any]) -
     if type(params) is not dict or type(grads) is not dict:  # the common case, checked quickly
         _checks.mapping("params", params, "a dict of parameters (name -> array or number)")
         _checks.mapping("grads", grads, "a dict of gradients with the keys of params")
+        replaced = any(not isinstance(w, np.ndarray) for w in params.values())
+        if replaced and not isinstance(params, MutableMapping):
+            raise TypeError(
+                f"params must be a dict that can be changed (a number parameter is replaced by "
+                f"its new value), got {type(params).__name__}"
+            )
     if params.keys() != grads.keys():
         _raise_key_error(params, grads, "gradient")
     if opt._layout is not None and not _state_unchanged(opt):
@@ -279,11 +285,6 @@ def _prepare(opt: Optimizer, params: dict[str, Any], grads: Mapping[str, Any]) -
         _build(opt, layout)
     elif params.keys() != opt._layout.keys():
         _raise_key_error(params, opt._layout, "state")
-    if opt._scalars and type(params) is not dict and not isinstance(params, MutableMapping):
-        raise TypeError(
-            f"params must be a dict that can be changed (a number parameter is replaced by "
-            f"its new value), got {type(params).__name__}"
-        )
 
     work: list[Work] = [group.gather(params, grads) for group in opt._scalars]
     for key, want, state in opt._arrays:

@@ -264,6 +264,7 @@ def test_a_read_only_mapping_with_a_number_is_refused_before_anything_changes():
         opt.update(params, {"x": 1.0, "w": np.ones(2)})
     assert opt.t == 0
     np.testing.assert_array_equal(params["w"], [1.0, 1.0])
+    assert opt.state == {} and opt.state_dict()["state"] == {}  # no state was created either
 
 
 @pytest.mark.parametrize(("dtype", "eps"), [(np.float16, 1e-8), (np.float32, 1e-50)])
