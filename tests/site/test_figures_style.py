@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.site.test_browser import server  # noqa: F401 (the fixture)
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "scripts"
 CSS = ROOT / "docs" / "assets" / "stylesheets" / "extra.css"
@@ -101,41 +103,22 @@ FIGURE_PAGES = ("sgd/", "en/sgd/")
 @pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_figure_backgrounds_follow_the_colour_scheme(site: Path, scheme: str):
+def test_figure_backgrounds_follow_the_colour_scheme(server: str, site: Path, scheme: str):  # noqa: F811
     pytest.importorskip("playwright.sync_api", reason="Playwright (the test extra) is missing")
-    from tests.site.test_browser import CHROMIUM_FLAGS, find_chromium
+    from tests.site.test_browser import Browser, find_chromium
 
     executable = find_chromium()
     if executable is None:
         pytest.skip("no Chromium: run `bash scripts/check_chromium.sh` (make test does)")
-    import functools
-    import http.server
-    import threading
-
     from playwright.sync_api import sync_playwright
 
-    from tests.site.test_browser import QuietHandler
-
-    handler = functools.partial(QuietHandler, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{httpd.server_address[1]}/"
     problems = []
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-            context = browser.new_context(
-                viewport={"width": 1280, "height": 900}, color_scheme=scheme
-            )
-            context.route(
-                "**/*",
-                lambda route: (
-                    route.continue_() if route.request.url.startswith(base) else route.abort()
-                ),
-            )
-            page = context.new_page()
+    with sync_playwright() as playwright:
+        session = Browser(playwright, executable, server, site, color_scheme=scheme)
+        try:
+            page = session.page
             for path in FIGURE_PAGES:
-                page.goto(base + path, wait_until="load")
+                page.goto(server + path, wait_until="load")
                 found = page.evaluate(
                     """(scheme) => {
                       const s = document.body.getAttribute("data-md-color-scheme");
@@ -173,10 +156,8 @@ def test_figure_backgrounds_follow_the_colour_scheme(site: Path, scheme: str):
                         f"{path} {found['img']}: the figure's margin has luminance "
                         f"{luminance:.2f} in the {scheme} scheme (filter {found['filter']!r})"
                     )
-            browser.close()
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+        finally:
+            session.close()
     assert not problems, "\n".join(problems)
 
 
