@@ -16,6 +16,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # the `mkdocs` command does not put the project on sys.path
+    sys.path.insert(0, str(ROOT))
+
+from scripts.figures import ENGLISH, OUT_DIR  # noqa: E402 (constants only; drawing runs apart)
+
 _done_for_build: set[int] = set()
 
 
@@ -42,7 +47,6 @@ def on_pre_build(config, **kwargs) -> None:
 
 # ----------------------------------------------------------------------------- languages
 
-FIGURES = ROOT / "docs" / "figures"
 # src="…figures/NAME" or href="…figures/NAME" (the lightbox's link) in a page's HTML
 _FIGURE_URL = re.compile(r'((?:src|href)="[^"]*?figures/)([^"/#?]+)(["#?])')
 
@@ -57,8 +61,8 @@ def on_post_page(output: str, page, config, **kwargs) -> str:
         return output
 
     def english(m: re.Match) -> str:
-        if (FIGURES / "en" / m[2]).is_file():
-            return f"{m[1]}en/{m[2]}{m[3]}"
+        if (OUT_DIR / ENGLISH / m[2]).is_file():
+            return f"{m[1]}{ENGLISH}/{m[2]}{m[3]}"
         return m[0]
 
     return _FIGURE_URL.sub(english, output)
