@@ -14,6 +14,7 @@ import numpy as np
 
 from optimizers import landscapes
 from optimizers.train import smooth_curve
+from scripts import animation
 from scripts.exp_compare import (
     DIGITS_DEFAULTS,
     DIGITS_ITERATIONS,
@@ -238,8 +239,8 @@ def paths_animation(out: Path) -> None:
         (heads[name],) = ax.plot(
             [], [], "o", color=COLORS[name], markersize=6, label=f"{name}, lr = {lr:g}"
         )
-    ax.legend(loc="upper right", fontsize=8)
-    counter = ax.text(-9.6, -4.6, "", fontsize=10)
+    ax.legend(loc="upper right", fontsize=animation.MIN_TEXT_PT)
+    counter = ax.text(-9.6, -4.6, "", fontsize=animation.MIN_TEXT_PT)
     hold = 8  # frames showing the final paths
     frames = list(range(STEPS + 1)) + [STEPS] * hold
 
@@ -247,11 +248,17 @@ def paths_animation(out: Path) -> None:
         for name, points in paths.items():
             lines[name].set_data(points[: k + 1, 0], points[: k + 1, 1])
             heads[name].set_data(points[k : k + 1, 0], points[k : k + 1, 1])
-        counter.set_text(words(f"step {k}", f"第 {k} 步"))
+        counter.set_text(f"$t = {k}$")  # no words: a raster has no font for every language
         return [*lines.values(), *heads.values(), counter]
 
-    animation = FuncAnimation(fig, draw, frames=frames, blit=False)
+    movie = FuncAnimation(fig, draw, frames=frames, blit=False)
     try:  # ``out`` is a temporary name ending in .gif; the registry renames it when done
-        animation.save(out, writer=PillowWriter(fps=5), dpi=70)
+        # opaque: GIF transparency is on or off per pixel and frays antialiased text
+        movie.save(
+            out,
+            writer=PillowWriter(fps=5),
+            dpi=animation.DPI,
+            savefig_kwargs={"transparent": False, "facecolor": "white"},
+        )
     finally:
         plt.close(fig)

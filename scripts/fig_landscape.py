@@ -22,6 +22,7 @@ from matplotlib.animation import PillowWriter
 from matplotlib.ticker import MaxNLocator
 
 from optimizers import landscapes
+from scripts import animation
 from scripts.exp_landscape import (
     DIMENSIONS,
     INDEX_DIMENSIONS,
@@ -261,10 +262,10 @@ def saddle_animation(out):
             [], [], LINESTYLES[name], color=COLORS[name], linewidth=LINEWIDTHS[name], label=name
         )
         (heads[name],) = ax.plot([], [], "o", color=COLORS[name], markersize=6)
-    ax.legend(loc="lower right", frameon=True, fontsize=8)
+    ax.legend(loc="lower right", frameon=True, fontsize=animation.MIN_TEXT_PT)
     ax.set_xticks([-2, 0, 2])
     ax.set_yticks([-2, 0, 2])
-    label = ax.text(-1.9, 1.8, "", va="top", fontsize=9)
+    label = ax.text(-1.9, 1.8, "", va="top", fontsize=animation.MIN_TEXT_PT)
     fig.tight_layout()
 
     def draw(frame):
@@ -273,11 +274,11 @@ def saddle_animation(out):
             shown = points[: step + 1]
             lines[name].set_data(shown[:, 0], shown[:, 1])
             heads[name].set_data([shown[-1, 0]], [shown[-1, 1]])
-        label.set_text(words(f"step {step}", f"第 {step} 步"))
+        label.set_text(f"$t = {step}$")  # no words: a raster has no font for every language
 
     writer = PillowWriter(fps=10)
     try:  # ``out`` is a temporary name ending in .gif; the registry renames it when done
-        with writer.saving(fig, out, dpi=70):
+        with writer.saving(fig, out, dpi=animation.DPI):
             for frame in range(frames):
                 draw(frame)
                 # opaque: GIF transparency is on or off per pixel and frays antialiased edges

@@ -163,9 +163,10 @@ def test_raster_figures_draw_no_english_words_in_chinese(name: str):
     drawn = raster_words(name, "zh")
     bad = sorted({w for text in drawn for w in english_words(text)})
     assert not bad, f"{name} draws English words in its Chinese variant: {bad}"
-    if any(CJK.search(t) for t in drawn):  # it has words: the English variant has them too
-        english = raster_words(name, "en")
-        assert not any(CJK.search(t) for t in english), f"{name}: Chinese in the English variant"
+    # A raster's words are pixels drawn with matplotlib's own fonts, and the machine that draws
+    # the figures need not have a Chinese one (DejaVu Sans draws boxes): no Chinese either.
+    chinese = [t for t in drawn if CJK.search(t)]
+    assert not chinese, f"{name} draws Chinese into pixels: {chinese}"
 
 
 def test_english_variants_come_from_registered_scripts_with_words():

@@ -125,7 +125,14 @@ FIGURES = r"""() => { FIGURE_JS return {
     src: img.getAttribute("src").slice(0, 80),
     linked: !!img.closest("a.figure-zoom__link"),
     drawn: /figures\//.test(img.src),
+    file: decodeURIComponent(new URL(img.currentSrc || img.src).pathname)
+            .split("/figures/")[1] || null,
+    width: img.getBoundingClientRect().width,
     inverted: getComputedStyle(img).filter.includes("invert"),
+  })),
+  animations: Array.from(document.querySelectorAll(".animation")).map(p => ({
+    file: decodeURIComponent(new URL(p.querySelector("img").src).pathname).split("/figures/")[1],
+    width: p.querySelector("canvas").getBoundingClientRect().width,
   })),
 }; }""".replace("FIGURE_JS", FIGURE_JS)
 
@@ -331,6 +338,42 @@ def test_every_figure_opens_full_size(phone_visits, scheme: str):
     problems = problems_of(visits, describe)
     assert not problems, shown(problems, f"figure problem(s) at {WIDTH} px ({scheme})")
     assert sum(v.tapped for v in visits.values()) > 0, "no figure anywhere"
+
+
+def test_figure_text_is_readable(phone_visits):
+    """No word of a figure is under 9 px: each is shown at least at its readable width.
+
+    The readable width is computed from the figure file itself (its smallest label and its
+    width, scripts/hooks/figures.py), not taken from the page; in a column narrower than that
+    the figure scrolls sideways in its frame. An animation is measured on its player's canvas.
+    """
+    from scripts.figures import OUT_DIR
+    from scripts.hooks.figures import MIN_TEXT_PX, readable_width
+
+    def describe(v: PhoneVisit):
+        out = []
+        for f in v.figures.get("figures", []) + v.figures.get("animations", []):
+            if not f.get("drawn", True) or not f["file"]:
+                continue
+            need = readable_width(OUT_DIR / f["file"])
+            if need is None:
+                continue
+            if f["width"] < need - 0.5:
+                out.append(
+                    f"{f['file']}: shown {f['width']:.0f} px wide, its words need {need} px "
+                    f"to be {MIN_TEXT_PX} px tall"
+                )
+        return out
+
+    visits = phone_visits[SCHEMES[0]]
+    problems = problems_of(visits, describe)
+    assert not problems, shown(problems, f"figure(s) with text under {MIN_TEXT_PX} px at {WIDTH}")
+    checked = sum(
+        1 for v in visits.values() for f in v.figures.get("figures", []) if f["drawn"] and f["file"]
+    )
+    players = sum(len(v.figures.get("animations", [])) for v in visits.values())
+    assert checked > 100, f"only {checked} drawn figures were measured"
+    assert players == 4, f"{players} animation players (2 per language expected)"
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
