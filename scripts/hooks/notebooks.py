@@ -15,14 +15,27 @@ each once per content hash (the build hook runs it first); this hook then points
 page at its executed ``.ipynb``, so the page shows the printed values and the plots, and the
 download next to the page is that executed notebook.
 
+A downloaded notebook must also run outside a clone of the repository (a fresh Jupyter, Colab).
+So the page and the download get one more code cell, the first code cell (after the title and
+the introduction): in the notebook's language, it installs the library from the wheel that
+``scripts/hooks/wheel.py`` puts on the site, with the absolute URL taken from ``site_url``
+(``BOOK_SITE_URL`` for a fork), unless ``import optimizers`` already works. The cell is added
+here, after the execution, so the executed store does not depend on the site's address and the
+repository's own run never calls pip. Links to a ``.ipynb`` get the ``download`` attribute, so
+that a host serving notebooks as JSON text still saves the file.
+
 Both patches touch private functions: the versions are pinned in ``pyproject.toml`` and
 ``tests/site/test_site.py`` checks that a notebook page renders as HTML in both languages.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
 import sys
+import time
 from pathlib import Path
 
 from mkdocs.plugins import event_priority
@@ -36,6 +49,7 @@ if str(ROOT) not in sys.path:  # the `mkdocs` command does not put the project o
     sys.path.insert(0, str(ROOT))
 
 from scripts import notebooks as executed  # noqa: E402
+from scripts.hooks import wheel  # noqa: E402
 
 
 class NotebookPage(File):
@@ -118,24 +132,120 @@ def name_headings(html: str, toc_ids: list[str]) -> str:
     return html
 
 
+# The install cell, in each language: what it installs and why it may do nothing.
+INSTALL_COMMENT = {
+    "en": [
+        "# Installs the book's library, optimizers, from the book's site if it is missing",
+        "# (in a fresh Jupyter or Colab), with {extras}.",
+        "# Where it is already installed, this cell does nothing.",
+    ],
+    "zh": [
+        "# 如果缺少本书的库 optimizers（例如在新的 Jupyter 或 Colab 中），就从本书网站安装它，",
+        "# 同时安装{extras}；已经装好时，这个单元什么也不做。",
+    ],
+}
+EXTRAS = {
+    "en": {
+        "matplotlib": "matplotlib for the plots",
+        "scikit-learn": "scikit-learn for the handwritten digits",
+    },
+    "zh": {"matplotlib": "画图用的 matplotlib", "scikit-learn": "scikit-learn（提供手写数字数据）"},
+}
+JOIN = {"en": " and ", "zh": " 和 "}
+
+
+def install_packages(source: str) -> list[str]:
+    """What a notebook needs besides the library: matplotlib, and scikit-learn for the digits."""
+    return ["matplotlib", *(["scikit-learn"] if "load_digits" in source else [])]
+
+
+def install_cell(lang: str, url: str, packages: list[str]) -> dict:
+    """The notebook cell that installs the library from ``url`` unless it can be imported."""
+    lang = lang if lang in INSTALL_COMMENT else "en"
+    extras = JOIN[lang].join(EXTRAS[lang][p] for p in packages)
+    lines = [line.format(extras=extras) for line in INSTALL_COMMENT[lang]]
+    lines += [
+        "try:",
+        "    import optimizers",
+        "except ImportError:",
+        f'    %pip install -q "{url}" {" ".join(packages)}',
+    ]
+    return {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": "install-the-library",
+        "metadata": {"tags": ["install"]},
+        "outputs": [],
+        "source": "\n".join(lines),
+    }
+
+
+def for_site(notebook: Path, source: Path, url: str) -> Path:
+    """The executed ``notebook`` with the install cell first among its code cells.
+
+    Written once per content, to ``.cache/notebooks/site/<hash>/notebooks/<name>.ipynb``: the
+    file keeps its name, which the page's download link and ``include_source`` use, and builds
+    for other site addresses (a test's local server) do not overwrite it.
+    """
+    data = json.loads(notebook.read_text(encoding="utf-8"))
+    lang = source.parent.parent.name
+    cell = install_cell(lang, url, install_packages(source.read_text(encoding="utf-8")))
+    cells = data["cells"]
+    first_code = next((i for i, c in enumerate(cells) if c["cell_type"] == "code"), len(cells))
+    cells.insert(first_code, cell)
+    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    # under a folder named notebooks/, which mkdocs-jupyter's `include` patterns match
+    target = executed.cache_dir() / "site" / digest / "notebooks" / notebook.name
+    if target.is_file():
+        target.touch()  # in use: kept by prune_site_notebooks
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    return target
+
+
+def prune_site_notebooks(keep_seconds: float = 86400) -> None:
+    """Delete the page notebooks no build used for a day (each test build adds a set of them,
+    with its own local address in the install cell)."""
+    now = time.time()
+    for old in (executed.cache_dir() / "site").glob("*/notebooks/*.ipynb"):
+        try:
+            if now - old.stat().st_mtime > keep_seconds:
+                old.unlink()
+                old.parent.rmdir()
+                old.parent.parent.rmdir()
+        except OSError:  # gone already, or the folder still holds a notebook
+            pass
+
+
 @event_priority(-110)  # after mkdocs-static-i18n (-100), which rebuilds every file
 def on_files(files, config):
-    """Point every notebook page (a jupytext ``.py``) at its executed notebook."""
+    """Point every notebook page (a jupytext ``.py``) at its executed notebook, with the
+    install cell added."""
+    url = wheel.wheel_url(config.site_url)
+    prune_site_notebooks()
     for file in files:
         src = file.abs_src_path or ""
         if isinstance(file, NotebookPage) and src.endswith(".py"):
             file.notebook_source = src
-            file.abs_src_path = str(executed.ensure(Path(src)))
+            file.abs_src_path = str(for_site(executed.ensure(Path(src)), Path(src), url))
     return files
 
 
-def on_post_page(output: str, page, config) -> str:
-    """For notebook pages: name their headings.
+IPYNB_LINK = re.compile(r'<a (?![^>]*\bdownload\b)([^>]*\bhref="[^"#?]+\.ipynb")')
 
-    The download needs nothing here: mkdocs-jupyter's ``include_source`` (mkdocs.yml) copies
-    the rendered file, the executed ``<name>.ipynb``, next to the page, which is the name the
-    notebook's first cell links to (``tests/site/test_site.py`` checks it is there).
+
+def on_post_page(output: str, page, config) -> str:
+    """Mark every link to a ``.ipynb`` as a download; on notebook pages, name the headings.
+
+    mkdocs-jupyter's ``include_source`` (mkdocs.yml) copies the rendered file, the executed
+    ``<name>.ipynb`` with its install cell, next to the page, which is the name the notebook's
+    introduction links to (``tests/site/test_site.py`` checks it is there).
     """
+    output = IPYNB_LINK.sub(r"<a download \1", output)
     if not isinstance(page.file, NotebookPage) or not hasattr(page.file, "notebook_source"):
         return output
     return name_headings(output, _toc_ids(page.toc))

@@ -1,9 +1,9 @@
 # %% [markdown]
 # # Hands-on: batch normalization
 #
-# [Download this notebook (.ipynb)](batchnorm-lab.ipynb) and run it in Jupyter, or read it here.
-# It needs the book's `optimizers` package: in a clone of the repository, `make serve` or
-# `make test` installs it into `.venv/`.
+# [Download this notebook (.ipynb)](batchnorm-lab.ipynb) and run it in Jupyter or Colab, or read it
+# here. Its first code cell installs the book's library, `optimizers`, from this site when it
+# is missing; in a clone of the repository, `make serve` or `make test` has installed it.
 #
 # We write batch normalization's forward and backward pass ourselves, step by step, check them
 # against the library's `BatchNorm`, and then train networks with and without it.

@@ -1,9 +1,9 @@
 # %% [markdown]
 # # Hands-on: choosing an optimizer
 #
-# [Download this notebook (.ipynb)](compare-lab.ipynb) and run it in Jupyter, or read it here.
-# It needs the book's `optimizers` package: in a clone of the repository, `make serve` or
-# `make test` installs it into `.venv/`.
+# [Download this notebook (.ipynb)](compare-lab.ipynb) and run it in Jupyter or Colab, or read it
+# here. Its first code cell installs the book's library, `optimizers`, from this site when it
+# is missing; in a clone of the repository, `make serve` or `make test` has installed it.
 #
 # Chapter 7 compared six optimizers on a stretched valley, on the same valley turned by 45°
 # and on handwritten digits, and found that the ranking depends on the problem and on the

@@ -1,9 +1,9 @@
 # %% [markdown]
 # # Hands-on: weight initialization
 #
-# [Download this notebook (.ipynb)](init-lab.ipynb) and run it in Jupyter, or read it here.
-# It needs the book's `optimizers` package: in a clone of the repository, `make serve` or
-# `make test` installs it into `.venv/`.
+# [Download this notebook (.ipynb)](init-lab.ipynb) and run it in Jupyter or Colab, or read it
+# here. Its first code cell installs the book's library, `optimizers`, from this site when it
+# is missing; in a clone of the repository, `make serve` or `make test` has installed it.
 #
 # Chapter 11 claims that each layer multiplies the second moment of the signal by
 # $n \operatorname{Var}(w)$, times the share the activation keeps (1/2 for ReLU). Here we

@@ -1,9 +1,9 @@
 # %% [markdown]
 # # Hands-on: the learning rate of SGD
 #
-# [Download this notebook (.ipynb)](sgd-lab.ipynb) and run it in Jupyter, or read it here.
-# It needs the book's `optimizers` package: in a clone of the repository, `make serve` or
-# `make test` installs it into `.venv/`.
+# [Download this notebook (.ipynb)](sgd-lab.ipynb) and run it in Jupyter or Colab, or read it
+# here. Its first code cell installs the book's library, `optimizers`, from this site when it
+# is missing; in a clone of the repository, `make serve` or `make test` has installed it.
 #
 # Chapter 1 claims that on $f(x, y) = x^2/20 + y^2$ SGD converges only for learning rates
 # below 1, and that even the best learning rate shrinks the error by just

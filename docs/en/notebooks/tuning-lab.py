@@ -1,9 +1,9 @@
 # %% [markdown]
 # # Hands-on: watching training and searching hyperparameters
 #
-# [Download this notebook (.ipynb)](tuning-lab.ipynb) and run it in Jupyter, or read it here.
-# It needs the book's `optimizers` package: in a clone of the repository, `make serve` or
-# `make test` installs it into `.venv/`.
+# [Download this notebook (.ipynb)](tuning-lab.ipynb) and run it in Jupyter or Colab, or read it
+# here. Its first code cell installs the book's library, `optimizers`, from this site when it
+# is missing; in a clone of the repository, `make serve` or `make test` has installed it.
 #
 # Chapter 13 trained a network on 100 training digits and saw a gap of 0.117 between its
 # training and validation accuracy, against 0.014 with all 1079. Here you draw the whole

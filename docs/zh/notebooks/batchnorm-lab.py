@@ -1,9 +1,9 @@
 # %% [markdown]
 # # 动手：批量归一化
 #
-# [下载本 notebook（.ipynb）](batchnorm-lab.ipynb)，在 Jupyter 中运行，或者直接在这里阅读。
-# 它需要本书的 `optimizers` 包：在仓库的克隆目录中运行 `make serve` 或 `make test`，
-# 就会把它安装到 `.venv/` 中。
+# [下载本 notebook（.ipynb）](batchnorm-lab.ipynb)，在 Jupyter 或 Colab 中运行，或者直接在这里阅读。
+# 它的第一个代码单元会在缺少本书的库 `optimizers` 时从本站安装它；在仓库的克隆目录中，
+# `make serve` 或 `make test` 已经把它装好了。
 #
 # 我们自己一步一步写出批量归一化的前向与反向计算，与库中的 `BatchNorm` 对照，然后训练有 BN 和无 BN 的网络。
 

@@ -1,9 +1,9 @@
 # %% [markdown]
 # # 动手：如何选择优化器
 #
-# [下载本 notebook（.ipynb）](compare-lab.ipynb)，在 Jupyter 中运行，或者直接在这里阅读。
-# 它需要本书的 `optimizers` 包：在仓库的克隆目录中运行 `make serve` 或 `make test`，
-# 就会把它安装到 `.venv/` 中。
+# [下载本 notebook（.ipynb）](compare-lab.ipynb)，在 Jupyter 或 Colab 中运行，或者直接在这里阅读。
+# 它的第一个代码单元会在缺少本书的库 `optimizers` 时从本站安装它；在仓库的克隆目录中，
+# `make serve` 或 `make test` 已经把它装好了。
 #
 # 第 7 章在一个狭长的山谷、转过 45° 的同一个山谷以及手写数字上比较了六种优化器，发现排名取决于问题本身，
 # 也取决于学习率。在这里，问题、优化器和学习率都由你来挑。每个单元几秒钟就能运行完；改改数字，再运行一遍。

@@ -1,9 +1,9 @@
 # %% [markdown]
 # # 动手：权重初始化
 #
-# [下载本 notebook（.ipynb）](init-lab.ipynb)，在 Jupyter 中运行，或者直接在这里阅读。
-# 它需要本书的 `optimizers` 包：在仓库的克隆目录中运行 `make serve` 或 `make test`，
-# 就会把它安装到 `.venv/` 中。
+# [下载本 notebook（.ipynb）](init-lab.ipynb)，在 Jupyter 或 Colab 中运行，或者直接在这里阅读。
+# 它的第一个代码单元会在缺少本书的库 `optimizers` 时从本站安装它；在仓库的克隆目录中，
+# `make serve` 或 `make test` 已经把它装好了。
 #
 # 第 11 章说：每一层把信号的二阶矩乘以 $n \operatorname{Var}(w)$，再乘以激活函数保留的比例
 # （ReLU 是 1/2）。这里我们不直接采信 Xavier 和 He 的结论，而是自己把合适的尺度找出来。

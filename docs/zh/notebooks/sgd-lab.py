@@ -1,9 +1,9 @@
 # %% [markdown]
 # # 动手：SGD 的学习率
 #
-# [下载本 notebook（.ipynb）](sgd-lab.ipynb)，在 Jupyter 中运行，或者直接在这里阅读。
-# 它需要本书的 `optimizers` 包：在仓库的克隆目录中运行 `make serve` 或 `make test`，
-# 就会把它安装到 `.venv/` 中。
+# [下载本 notebook（.ipynb）](sgd-lab.ipynb)，在 Jupyter 或 Colab 中运行，或者直接在这里阅读。
+# 它的第一个代码单元会在缺少本书的库 `optimizers` 时从本站安装它；在仓库的克隆目录中，
+# `make serve` 或 `make test` 已经把它装好了。
 #
 # 第 1 章说：在 $f(x, y) = x^2/20 + y^2$ 上，只有学习率小于 1 时 SGD 才收敛；即便用最好的学习率，
 # 误差每一步也只缩小为 $(\kappa - 1)/(\kappa + 1) \approx 0.905$ 倍。我们用实验来验证这两点。

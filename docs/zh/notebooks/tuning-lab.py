@@ -1,9 +1,9 @@
 # %% [markdown]
 # # 动手：训练监控与超参数搜索
 #
-# [下载本 notebook（.ipynb）](tuning-lab.ipynb)，在 Jupyter 中运行，或者直接在这里阅读。
-# 它需要本书的 `optimizers` 包：在仓库的克隆目录中运行 `make serve` 或 `make test`，
-# 就会把它安装到 `.venv/` 中。
+# [下载本 notebook（.ipynb）](tuning-lab.ipynb)，在 Jupyter 或 Colab 中运行，或者直接在这里阅读。
+# 它的第一个代码单元会在缺少本书的库 `optimizers` 时从本站安装它；在仓库的克隆目录中，
+# `make serve` 或 `make test` 已经把它装好了。
 #
 # 第 13 章只用 100 张训练图片训练一个网络，看到训练准确率和验证准确率之间有 0.117 的差距，
 # 而用全部 1079 张时只有 0.014。这里你来画出完整的*学习曲线*：不同大小的训练集训练结束时的准确率。
