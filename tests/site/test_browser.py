@@ -14,10 +14,10 @@ tests below judge what was recorded:
 - every image loaded (``naturalWidth > 0``; lazy images are made eager) with alt text,
 - a language switch whose link is the same page in the other language; one click each way,
 - search: the reader types a term into Material's search box and the expected chapter is among
-  the results (table ``SEARCHES``); the index a language's pages search holds only that
-  language,
+  the results (table ``SEARCHES``); test_search.py checks the ranking and the result texts,
+  and that each language's index loads on first use and holds only that language,
 - page weight: everything the first load fetched (HTML, CSS, JS, fonts, images, MathJax and its
-  fonts, the search index) stays under ``MAX_PAGE_BYTES`` as a web host sends it: text files
+  fonts) stays under ``MAX_PAGE_BYTES`` as a web host sends it: text files
   (HTML, CSS, JS, JSON, SVG) gzip-compressed, as GitHub Pages, Netlify or nginx do, the rest
   as they are. The local server sends everything uncompressed, so the bytes are counted from
   the files the browser asked for. The heaviest pages are printed at the end of the run,
@@ -33,12 +33,10 @@ from __future__ import annotations
 import functools
 import gzip
 import http.server
-import json
 import os
 import shutil
 import threading
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -617,31 +615,9 @@ def test_search_finds_the_chapter(
     assert want in results, f"searching {term!r} on the {lang} site: /{want} not among {results}"
 
 
-# mkdocs-static-i18n merges both languages into one search index; scripts/hooks/search.py
-# splits it and points each language's pages at their own (English readers searching
-# "momentum" used to get the Chinese chapter too).
-@pytest.mark.parametrize("lang", LANGS)
-def test_search_index_holds_only_the_readers_language(
-    visits: dict[str, Visit], site: Path, lang: str
-):
-    indexes = {
-        path
-        for v in visits.values()
-        if v.lang == lang
-        for path in v.requests
-        if path.endswith("search_index.json")
-    }
-    assert indexes, f"no {lang} page loaded a search index"
-    for index in sorted(indexes):
-        docs = json.loads((site / index.lstrip("/")).read_text(encoding="utf-8"))["docs"]
-        # Locations are relative to the directory that holds search/ ("/en/" for English).
-        base = index.lstrip("/").removesuffix("search/search_index.json")
-        langs = Counter(lang_of(base + d["location"]) for d in docs)
-        others = {other: n for other, n in langs.items() if other != lang}
-        assert not others, (
-            f"the {lang} pages search {index}, which also holds {others} entries of other "
-            f"languages ({langs[lang]} of {lang})"
-        )
+# The search index loads only when a reader first uses search (scripts/hooks/search.py), so
+# page visits no longer load it: test_search.py checks that each language's search loads, and
+# holds, only that language's index.
 
 
 def test_page_weight(visits: dict[str, Visit]):
