@@ -1,18 +1,19 @@
 """MkDocs hook: remove what would make a page reach for the network or a missing file.
 
-- ``<link rel="alternate" hreflang=...>`` tags written by mkdocs-static-i18n make Material's
-  language selector fetch ``<page>/sitemap.xml``, which does not exist (a 404 on every page);
-  the selector's own links already point at the same page in the other language.
 - mkdocs-jupyter writes an empty ``<script src="">`` (a request for the page itself).
+
+(The ``<link rel="alternate" hreflang>`` tags of mkdocs-static-i18n, which made Material's
+language selector fetch ``<page>/sitemap.xml``, are replaced by ``scripts/hooks/head.py``.)
+Material's repository link would ask the GitHub API for stars and forks:
+``overrides/partials/source.html`` renders the link without that.
 """
 
 from __future__ import annotations
 
 import re
 
-ALTERNATE = re.compile(r'<link rel="alternate" href="[^"]*" hreflang="[^"]*">\s*')
 EMPTY_SCRIPT = re.compile(r'<script src="">\s*</script>\s*')
 
 
 def on_post_page(output: str, page, config) -> str:
-    return EMPTY_SCRIPT.sub("", ALTERNATE.sub("", output))
+    return EMPTY_SCRIPT.sub("", output)

@@ -19,7 +19,7 @@ from tests.support.markdown import fences
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 PAGES = sorted(p for p in DOCS.rglob("*.md") if "figures" not in p.parts)
-NOT_RUN = {"text", "console", "yaml", "toml", "json", "latex", "tex", "markdown", "md"}
+NOT_RUN = {"text", "console", "yaml", "toml", "json", "latex", "tex", "markdown", "md", "bibtex"}
 SNIPPET = re.compile(r'^--8<-- "(?P<path>[^":]+)(?::(?P<section>[\w-]+))?"$')
 
 

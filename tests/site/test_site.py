@@ -66,9 +66,13 @@ def test_mathjax_is_served_locally(site: Path):
     for lang in ("zh", "en"):
         html = html_path(site, lang, Path("sgd.md")).read_text(encoding="utf-8")
         scripts = re.findall(r'<script[^>]+src="([^"]+)"', html)
-        assert any(s.endswith("mathjax/tex-chtml.js") for s in scripts)
+        # mathjax.js is the loader: it brings in the local tex-chtml.js on pages with math
+        assert any(s.endswith("javascripts/mathjax.js") for s in scripts)
+        assert not any("tex-chtml" in s for s in scripts), "MathJax itself is loaded on demand"
         assert not [s for s in scripts if re.match(r"(https?:)?//", s)], scripts
         assert 'class="arithmatex"' in html
+    loader = (site / "assets" / "javascripts" / "mathjax.js").read_text(encoding="utf-8")
+    assert "../mathjax/tex-chtml.js" in loader
 
 
 def test_search_index_segments_chinese(site: Path):

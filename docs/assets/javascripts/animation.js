@@ -301,6 +301,8 @@
     if (img.closest(".animation")) return;
     img.dataset.animation = "loading";
     try {
+      // after the <img> has the file, so that the fetch is answered from the browser's cache
+      if (!img.complete) await new Promise((done) => img.addEventListener("load", done, { once: true }));
       const response = await fetch(img.currentSrc || img.src, { cache: "force-cache" });
       if (!response.ok) throw new Error(`${response.status}`);
       const gif = decode(await response.arrayBuffer());
