@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Make sure the browser tests (tests/test_browser.py) have a Chromium to drive.
+# Make sure the browser tests (tests/test_browser.py) have a Chromium to drive, and a Chinese
+# font it can embed in a PDF as text (WenQuanYi Micro Hei; see scripts/pdf.py and test_pdf.py).
 #
-#   bash scripts/check_chromium.sh     (run by `make test` before pytest)
+#   bash scripts/check_chromium.sh     (run by `make test` and `make pdf` before they start)
 #
 # 1. $CHROMIUM, or chromium / chromium-browser on the PATH: print where it is, done.
 # 2. None, and we are root with apt-get (CI, a fresh Debian machine): install Debian's
@@ -27,6 +28,27 @@ find_chromium() {
     done
     return 1
 }
+
+# The Chinese PDF needs a CJK font with TrueType outlines, which Chromium embeds as text
+# (Noto Sans CJK came out as Type 3 drawings that read back wrong). Installed like Chromium:
+# with apt-get when we are root; otherwise the PDF test says how, and skips.
+ensure_cjk_font() {
+    if command -v fc-list >/dev/null 2>&1 && fc-list | grep -qi "WenQuanYi Micro Hei"; then
+        return 0
+    fi
+    if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        echo "font: WenQuanYi Micro Hei not found; installing fonts-wqy-microhei (apt-get, once)"
+        export DEBIAN_FRONTEND=noninteractive
+        if apt-get update -qq && apt-get install -y -qq --no-install-recommends \
+            fonts-wqy-microhei fontconfig >/dev/null; then
+            return 0
+        fi
+        echo "font: apt-get install fonts-wqy-microhei failed" >&2
+        [[ "${CI:-}" == "true" ]] && exit 1
+    fi
+    echo "font: no WenQuanYi Micro Hei: the Chinese PDF test will skip (apt-get install fonts-wqy-microhei)"
+}
+ensure_cjk_font
 
 if path=$(find_chromium); then
     echo "chromium: $path ($("$path" --version 2>/dev/null || echo 'version unknown'))"

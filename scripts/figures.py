@@ -24,9 +24,11 @@ English to ``docs/figures/en/NAME`` (the figures hook points the English pages t
 without words is drawn once. SVG text stays text (``svg.fonttype: none``) with a font list that
 starts with common Chinese system fonts, so the reader's browser draws it with the reader's own
 fonts: no font is installed or embedded, and the files are smaller than with glyphs as paths.
-This machine's matplotlib has no Chinese font: it lays Chinese text out with the fallback
-glyph's width (about 1.15 em, a little wider than a real Chinese glyph's 1 em, so tight boxes
-keep room), and only the "missing glyph" warnings for Chinese characters are silenced.
+matplotlib itself never uses those Chinese fonts, even on a machine that has one
+(:func:`_layout_with_dejavu`): every machine lays the text out with DejaVu Sans, Chinese text
+with the fallback glyph's width (about 1.15 em, a little wider than a real Chinese glyph's 1 em,
+so tight boxes keep room), and the same code gives the same bytes whichever fonts are
+installed. Only the "missing glyph" warnings for Chinese characters are silenced.
 
 ``--out DIR`` writes the figures into DIR instead and leaves ``docs/figures/`` and the hashes
 alone (``tests/site/test_figures.py`` builds twice that way and compares the bytes).
@@ -82,6 +84,25 @@ STYLE = {
     ],
     "image.cmap": "viridis",
 }
+
+
+def _layout_with_dejavu() -> None:
+    """Hide the reader fonts of ``STYLE`` from matplotlib, so that it measures with DejaVu Sans.
+
+    The list is written into each SVG for the reader's browser; if matplotlib found one of
+    them here (say WenQuanYi Micro Hei, which the PDF build installs), it would lay out every
+    label, Latin ones too, with that font, and a figure would depend on the machine's fonts.
+    """
+    from matplotlib import font_manager
+
+    readers = set(STYLE["font.sans-serif"]) - {"DejaVu Sans"}
+    manager = font_manager.fontManager
+    manager.ttflist = [f for f in manager.ttflist if f.name not in readers]
+    manager._findfont_cached.cache_clear()
+
+
+_layout_with_dejavu()
+
 METADATA = {
     ".svg": {"Date": None, "Creator": None},
     ".png": {"Software": None},
