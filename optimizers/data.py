@@ -122,7 +122,7 @@ def _digits_raw() -> tuple[np.ndarray, np.ndarray]:
     if spec is None or not spec.submodule_search_locations:
         raise ImportError(
             "load_digits() reads the digits that ship with scikit-learn, which is not installed: "
-            "pip install scikit-learn (or pip install 'optimizers[figures]')"
+            "pip install scikit-learn (or pip install 'optimization-for-deep-learning[figures]')"
         )
     path = Path(spec.submodule_search_locations[0]) / "datasets" / "data" / "digits.csv.gz"
     if not path.is_file():
