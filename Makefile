@@ -14,13 +14,14 @@ TEST_EXTRAS := test$(if $(filter 1,$(REFERENCE)),$(comma)reference)
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONHASHSEED := 0
 
-.PHONY: serve test test-fast build figures bench lint format clean help
+.PHONY: serve test test-fast build pdf figures bench lint format clean help
 
 help:
 	@echo "make serve   - set up .venv, rebuild stale figures, serve the site on http://127.0.0.1:8000"
 	@echo "make test    - set up .venv (with test packages) and run the whole test suite"
 	@echo "make test-fast - the inner loop: no browser, no notebooks, no figure rebuild"
 	@echo "make build   - build the site into site/ (mkdocs build --strict)"
+	@echo "make pdf     - after make build: the book as one PDF per language in site/pdf/"
 	@echo "make figures - rebuild every figure (python -m scripts.figures)"
 	@echo "make bench   - run the speed benchmarks against torch"
 	@echo "make lint    - ruff check and format check"
@@ -43,6 +44,14 @@ serve: $(VENV)/.docs
 
 build: $(VENV)/.docs
 	$(BIN)/mkdocs build --strict
+
+# The book as one PDF per language (site/pdf/), printed by Chromium from the site `make build`
+# made (scripts/pdf.py; a few minutes, so not part of `make test`). check_chromium.sh also
+# brings the Chinese font the PDF needs (WenQuanYi Micro Hei) when it can.
+pdf: $(VENV)/.test-$(REFERENCE)
+	@test -f site/index.html || { echo "no site/: run make build first"; exit 1; }
+	bash scripts/check_chromium.sh
+	$(BIN)/python -m scripts.pdf --site site --out site/pdf
 
 figures: $(VENV)/.docs
 	$(BIN)/python -m scripts.figures
