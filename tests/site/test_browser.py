@@ -14,7 +14,7 @@ tests below judge what was recorded:
 - every image loaded (``naturalWidth > 0``; lazy images are made eager) with alt text,
 - a language switch whose link is the same page in the other language; one click each way,
 - search: the reader types a term into Material's search box and the expected chapter is among
-  the results (table ``SEARCHES``); test_search.py checks the ranking and the result texts,
+  the results (table ``SEARCHES``); test_site_search.py checks the ranking and the result texts,
   and that each language's index loads on first use and holds only that language,
 - page weight: everything the first load fetched (HTML, CSS, JS, fonts, images, MathJax and its
   fonts) stays under ``MAX_PAGE_BYTES`` as a web host sends it: text files
@@ -620,7 +620,7 @@ def test_search_finds_the_chapter(
 
 
 # The search index loads only when a reader first uses search (scripts/hooks/search.py), so
-# page visits no longer load it: test_search.py checks that each language's search loads, and
+# page visits no longer load it: test_site_search.py checks that each language's search loads, and
 # holds, only that language's index.
 
 

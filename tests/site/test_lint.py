@@ -42,3 +42,15 @@ def test_ruff_format():
         f"{result.stderr[-2000:]}"
     )
     assert "already formatted" in result.stdout, result.stdout
+
+
+def test_test_files_have_unique_names():
+    """pytest imports test files by their base name (no packages here): two test_x.py in
+    different folders stop the whole collection with "import file mismatch"."""
+    seen: dict[str, Path] = {}
+    clashes = []
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        if path.name in seen:
+            clashes.append(f"{seen[path.name].relative_to(ROOT)} and {path.relative_to(ROOT)}")
+        seen[path.name] = path
+    assert not clashes, clashes
