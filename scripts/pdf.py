@@ -34,20 +34,17 @@ as the same text. Output:
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import io
 import os
 import re
 import shutil
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
+
+from scripts.local_site import serve
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"  # served at the site root, the others at /<lang>/
@@ -177,33 +174,6 @@ html, body {{ margin: 0; }}
 SHEET = (
     '<div class="sheet"><div class="foot"><span>{book} · {title}</span><span>{n}</span></div></div>'
 )
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-    def handle(self) -> None:
-        try:
-            super().handle()
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
-
-@contextmanager
-def serve(site: Path) -> Iterator[str]:
-    """The built site on http://127.0.0.1:<free port>/ while the block runs."""
-    handler = functools.partial(_Quiet, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
 
 
 def published_url(site: Path) -> str | None:

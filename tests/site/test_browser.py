@@ -32,16 +32,16 @@ from __future__ import annotations
 
 import functools
 import gzip
-import http.server
 import os
 import shutil
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+
+from scripts.local_site import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 LANGS = ("zh", "en")
@@ -89,31 +89,11 @@ def find_chromium() -> str | None:
 # Serving the site and visiting every page once
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:  # no access log on the terminal
-        pass
-
-    def handle(self):
-        try:
-            super().handle()
-        except (BrokenPipeError, ConnectionResetError):  # the browser closed a connection
-            pass
-
-
 @pytest.fixture(scope="module")
 def server(site: Path):
     """The built site on http://127.0.0.1:<free port>/, in a thread, stopped at the end."""
-    handler = functools.partial(QuietHandler, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, name="site-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
+    with serve(site) as url:
+        yield url
 
 
 @dataclass

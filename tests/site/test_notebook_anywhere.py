@@ -15,14 +15,11 @@ imported (the repository's own run) the cell does not call pip.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import re
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -31,7 +28,7 @@ import pytest
 
 from scripts import notebooks
 from scripts.hooks import wheel
-from tests.site.test_browser import QuietHandler
+from scripts.local_site import QuietHandler, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = "sgd-lab"
@@ -53,24 +50,23 @@ class RecordingHandler(QuietHandler):
 def served_site(tmp_path_factory) -> tuple[str, Path]:
     """The site built for http://127.0.0.1:<port>/ and served there (one server per module)."""
     out = tmp_path_factory.mktemp("anywhere-site")
-    handler = functools.partial(RecordingHandler, directory=str(out))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
-    base = f"http://127.0.0.1:{httpd.server_address[1]}/"
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "BOOK_SITE_URL": base}
-    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "--site-dir", str(out)]
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-    assert result.returncode == 0, (
-        f"mkdocs build failed:\n{(result.stdout + result.stderr)[-5000:]}"
-    )
-    thread = threading.Thread(target=httpd.serve_forever, name="anywhere-server", daemon=True)
-    thread.start()
-    try:
+    with serve(out, RecordingHandler) as base:  # the address first: the build links to it
+        env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "BOOK_SITE_URL": base}
+        command = [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "-q",
+            "--site-dir",
+            str(out),
+        ]
+        result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+        assert result.returncode == 0, (
+            f"mkdocs build failed:\n{(result.stdout + result.stderr)[-5000:]}"
+        )
         yield base, out
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
 
 
 def download(base: str, lang: str) -> dict:

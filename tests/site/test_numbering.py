@@ -26,18 +26,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from scripts.hooks import numbering
 from tests.site.test_browser import Browser, browser, server  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
 LANGS = ("zh", "en")
-NOT_CHAPTERS = {
-    "index.md",
-    "playground.md",
-    "api.md",
-    "glossary.md",
-    "notation.md",
-    "references.md",
-}
+NOT_CHAPTERS = numbering.NOT_CHAPTERS  # the home page, playground, API, glossary, ...
 CHAPTER_WORD = {"zh": "第 {} 章", "en": "Chapter {}"}
 FIGURE_WORD = {"zh": "图 {}", "en": "Figure {}"}
 CHAPTER_LINK = re.compile(r"^(?:第\s*(\d+)\s*章|[Cc]hapter\s+(\d+))$")
