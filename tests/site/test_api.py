@@ -204,7 +204,8 @@ def test_both_search_indexes_hold_every_api_entry(site: Path):
 
     def api_entries(index: Path) -> set[str]:
         docs = json.loads(index.read_text(encoding="utf-8"))["docs"]
-        return {d["location"] for d in docs if d["location"].startswith("api/")}
+        # the entries of the docstrings (their ids are the same in both; the headings are not)
+        return {d["location"] for d in docs if d["location"].startswith("api/#optimizers")}
 
     zh = api_entries(site / "search" / "search_index.json")
     en = api_entries(site / "en" / "search" / "search_index.json")
