@@ -114,6 +114,15 @@ class Site:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._pages: dict[Path, PageParser] = {}
+        # The path the site is published under (site_url's, "/optimization-for-deep-learning/"):
+        # root-relative links, which the 404 pages need, start with it. Read from the sitemap.
+        sitemap = root / "sitemap.xml"
+        loc = (
+            re.search(r"<loc>([^<]+)</loc>", sitemap.read_text(encoding="utf-8"))
+            if (sitemap.is_file())
+            else None
+        )
+        self.prefix = urlsplit(loc[1]).path if loc else "/"
 
     def page(self, path: Path) -> PageParser:
         if path not in self._pages:
@@ -131,14 +140,16 @@ class Site:
 
         ``base`` is the file the URL appears in. A URL ending in ``/`` (or naming a folder)
         means that folder's ``index.html``, as a web server serves it; a URL starting with
-        ``/`` is relative to the site root.
+        ``/`` is relative to the published site's root (``prefix``, then this folder).
         """
         parts = urlsplit(url)
         path = unquote(parts.path)
         if not path:
             return base, unquote(parts.fragment)
         if path.startswith("/"):
-            target = self.root / path.lstrip("/")
+            if not (path + "/").startswith(self.prefix):
+                return None, ""
+            target = self.root / path[len(self.prefix) :].lstrip("/")
         else:
             target = base.parent / PurePosixPath(path)
         target = Path(*_normalize(target.parts))

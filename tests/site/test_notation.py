@@ -65,8 +65,12 @@ DISPLAY = re.compile(r"\$\$(.*?)\$\$", re.S)
 INLINE = re.compile(r"(?<![$\\])\$(?!\$)([^$\n]+?)(?<!\\)\$")
 
 
+FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n\n?", re.S)
+
+
 def text(lang: str, slug: str) -> str:
-    return (DOCS / lang / f"{slug}.md").read_text(encoding="utf-8")
+    """The page's Markdown after its front matter (a description, say), if it has one."""
+    return FRONT_MATTER.sub("", (DOCS / lang / f"{slug}.md").read_text(encoding="utf-8"))
 
 
 def prose(lang: str, slug: str) -> str:
