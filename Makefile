@@ -39,8 +39,12 @@ $(VENV)/.test-$(REFERENCE): pyproject.toml | $(BIN)/python
 	$(PIP) -e '.[$(TEST_EXTRAS)]'
 	touch $@ $(VENV)/.docs
 
+# Served at the root of the local address: with the published site_url (which has a path),
+# mkdocs serve would put the book under /optimization-for-deep-learning/ instead, and the
+# notebooks' install cell would point at the published wheel rather than the local one.
+SERVE_ADDR ?= 127.0.0.1:8000
 serve: $(VENV)/.docs
-	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+	BOOK_SITE_URL=http://$(SERVE_ADDR)/ $(BIN)/mkdocs serve --dev-addr $(SERVE_ADDR)
 
 build: $(VENV)/.docs
 	$(BIN)/mkdocs build --strict
