@@ -240,7 +240,7 @@ def saddle_figure():
     ax2.set_ylim(5e-4, 3)
     ax2.set_xlabel(words("step", "步数"))
     ax2.set_ylabel("$|y|$")
-    ax2.legend(loc="center left")
+    ax2.legend(loc="lower right")  # below the rising lines, clear of where they start
     return fig
 
 
