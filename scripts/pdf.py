@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
-from scripts.local_site import serve
+from scripts.local_site import LOAD_IMAGES, WAIT_FOR_MATH, serve
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"  # served at the site root, the others at /<lang>/
@@ -94,42 +94,9 @@ NAV_JS = r"""() => {
   return out;
 }"""
 
-# Ready to print: images loaded (lazy ones made eager), MathJax done, fonts loaded.
-READY_JS = r"""async (timeout) => {
-  const start = Date.now();
-  const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
-  const late = () => Date.now() - start > timeout;
-  for (const img of document.images) img.loading = "eager";
-  await Promise.race([
-    Promise.all(Array.from(document.images).map(img => img.complete ? null : new Promise(r => {
-      img.addEventListener("load", r, {once: true});
-      img.addEventListener("error", r, {once: true});
-    }))),
-    sleep(timeout),
-  ]);
-  // math as docs/assets/javascripts/mathjax.js finds it (it loads MathJax only then)
-  const hasMath = document.querySelector(".arithmatex") || Array.from(
-    document.querySelectorAll(".jp-MarkdownOutput, .jp-RenderedMarkdown"))
-    .some(el => /\$|\\\(|\\\[/.test(el.textContent));
-  if (hasMath) {
-    const started = () => window.MathJax && MathJax.startup && MathJax.startup.promise;
-    while (!started() && !late()) await sleep(20);
-    if (started()) {
-      // typesetPromise() chains onto startup.promise: wait until it stops moving
-      let promise;
-      do {
-        promise = MathJax.startup.promise;
-        await promise;
-      } while (promise !== MathJax.startup.promise);
-    }
-    const pending = () => Array.from(document.querySelectorAll(".arithmatex"))
-      .filter(el => !el.querySelector("mjx-container")).length;
-    while (pending() > 0 && !late()) await sleep(20);
-    if (pending() > 0) return `${pending()} formula(s) not typeset`;
-  }
-  await document.fonts.ready;
-  return "";
-}"""
+# Formulas that MathJax has not typeset (after WAIT_FOR_MATH): a page printed so shows TeX.
+UNTYPESET_JS = """() => Array.from(document.querySelectorAll(".arithmatex"))
+  .filter(el => !el.querySelector("mjx-container")).length"""
 
 # Links to other pages of the site point at the published site; they are marked so that the
 # print stylesheet does not write their (long) address after them.
@@ -264,9 +231,12 @@ def print_page(page, entry: Entry, lang: str, base: str, published: str | None) 
     """One page of the site as PDF bytes, printed once it is ready."""
     page.emulate_media(media="screen")
     page.goto(entry.url, wait_until="load")
-    problem = page.evaluate(READY_JS, PAGE_TIMEOUT_MS)
-    if problem:
-        raise SystemExit(f"{entry.url}: {problem}")
+    # ready to print: images loaded (lazy ones made eager), MathJax done, fonts loaded
+    page.evaluate(LOAD_IMAGES, PAGE_TIMEOUT_MS)
+    page.evaluate(WAIT_FOR_MATH, PAGE_TIMEOUT_MS)
+    pending = page.evaluate(UNTYPESET_JS)
+    if pending:
+        raise SystemExit(f"{entry.url}: {pending} formula(s) not typeset")
     page.evaluate(FONTS_JS)
     if published:
         page.evaluate(RELINK_JS, [base, published])

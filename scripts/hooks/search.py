@@ -52,10 +52,17 @@ import html
 import json
 import os
 import re
+import sys
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # the `mkdocs` command does not put the project on sys.path
+    sys.path.insert(0, str(ROOT))
+
+from scripts.hooks.numbering import NOT_CHAPTERS  # noqa: E402
 
 LANG = "en"  # the non-default language, built into site/en/
 CONFIG = re.compile(r'(<script id="__config" type="application/json">)(.*?)(</script>)', re.S)
@@ -69,7 +76,8 @@ MAX_GLOSSARY_WORD = 4  # longer terms stay in pieces, so their parts remain sear
 
 # Boost of an index entry by page (location without "#..."); anything else is 1.
 NOTEBOOK_BOOST = 0.5
-BACK_MATTER = {"", "glossary/", "notation/", "references/", "playground/", "api/"}
+# The pages that are not chapters (the home page, glossary, API...), as their addresses.
+BACK_MATTER = {"" if n == "index.md" else n.removesuffix(".md") + "/" for n in NOT_CHAPTERS}
 BACK_MATTER_BOOST = 0.5
 
 

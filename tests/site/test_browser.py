@@ -41,7 +41,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from scripts.local_site import serve
+from scripts.local_site import LOAD_IMAGES, WAIT_FOR_MATH, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 LANGS = ("zh", "en")
@@ -264,38 +264,6 @@ def sent_bytes(file: Path) -> int:
         return len(gzip.compress(data, compresslevel=6, mtime=0))
     return len(data)
 
-
-# Lazy images load only when scrolled to; a reader scrolls, so load them all and wait.
-LOAD_IMAGES = """(timeout) => {
-  const images = Array.from(document.images);
-  for (const img of images) img.loading = "eager";
-  const loaded = images.map(img => img.complete ? null : new Promise(resolve => {
-    img.addEventListener("load", resolve, {once: true});
-    img.addEventListener("error", resolve, {once: true});
-  }));
-  const timer = new Promise(resolve => setTimeout(resolve, timeout));
-  return Promise.race([Promise.all(loaded), timer]).then(() => null);
-}"""
-
-# MathJax starts (startup.promise), then Material's document$ subscription typesets the page
-# (docs/assets/javascripts/mathjax.js). That typeset is not exposed as a promise, so wait until
-# every formula holds an mjx-container (or the time runs out), then for the fonts.
-WAIT_FOR_MATH = """async (timeout) => {
-  // mathjax.js sets window.MathJax (its configuration) on pages with math only
-  if (!window.MathJax) return {mathjax: null};
-  const start = Date.now();
-  const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
-  while (!(window.MathJax && MathJax.startup && MathJax.startup.promise)) {
-    if (Date.now() - start > timeout) return {mathjax: false};
-    await sleep(20);
-  }
-  await MathJax.startup.promise;
-  const pending = () => Array.from(document.querySelectorAll(".arithmatex"))
-    .filter(el => !el.querySelector("mjx-container")).length;
-  while (pending() > 0 && Date.now() - start < timeout) await sleep(20);
-  await document.fonts.ready;
-  return {mathjax: true};
-}"""
 
 PAGE_REPORT = r"""() => {
   const short = s => s.replace(/\s+/g, " ").trim().slice(0, 100);
